@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# if_list: every interface and address the kernel reports, in the documented format.
+load ../helper
+program IF_LIST ch05-sockets/if_list
+
+# The link-layer lines of if_list, as "NAME MAC".
+link_lines() { awk -F'\t' '$2 == "LINK" { print $1, $3 }' <<<"$1"; }
+
+@test "if_list shows every address that ip -o addr shows, with its prefix length" {
+	run -0 "$IF_LIST"
+	local n=0 name fam addr
+	while read -r _ name fam addr _; do
+		case $fam in inet) fam=IPv4 ;; inet6) fam=IPv6 ;; *) continue ;; esac
+		assert_line "$name	$fam	$addr"
+		n=$((n + 1))
+	done < <(ip -o addr show)
+	# Loopback alone has 127.0.0.1/8 and ::1/128: the loop above cannot be empty.
+	((n >= 2))
+	assert_line "lo	IPv4	127.0.0.1/8"
+}
+
+@test "if_list names every interface that ip -o link shows" {
+	run -0 "$IF_LIST"
+	local name
+	while read -r _ name _; do
+		name=${name%:}
+		name=${name%@*}
+		assert_output --regexp "(^|"$'\n'")$name	"
+	done < <(ip -o link show)
+}
+
+@test "if_list prints each MAC exactly as /sys/class/net/IF/address does" {
+	run -0 "$IF_LIST"
+	local n=0 dev mac
+	for dev in /sys/class/net/*; do
+		mac=$(cat "$dev/address")
+		[ -n "$mac" ] || continue
+		assert_line "${dev##*/}	LINK	$mac"
+		n=$((n + 1))
+	done
+	((n >= 1))
+}
+
+@test "if_list prints a six-byte MAC with six bytes, and survives an interface with no address" {
+	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
+	run -0 unshare -rn sh -c '
+		ip link add v0 address 02:00:5e:10:20:30 type veth peer name v1 || exit 99
+		ip tuntap add tun7 mode tun 2>/dev/null && echo made-tun7
+		ip link set lo up
+		exec "$IF_LIST"'
+	assert_line "v0	LINK	02:00:5e:10:20:30"
+	assert_line "lo	IPv6	::1/128"
+	assert_line "lo	LINK	00:00:00:00:00:00"
+	# A TUN device has no link-layer address: getifaddrs gives ifa_addr == NULL.
+	if [[ $output == *made-tun7* ]]; then
+		assert_line "tun7	NONE	-"
+	fi
+}
+
+@test "if_list rejects arguments with a usage message and 64" {
+	run -64 "$IF_LIST" extra
+	assert_output --partial usage
+}

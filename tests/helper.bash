@@ -1,0 +1,146 @@
+# tests/helper.bash - what every suite shares.  Load it with `load ../helper`
+# (from tests/chNN-*/) or `load ../../helper` (from tests/exercises/chNN-*/).
+#
+#   program VAR path        the binary under test: $VAR if set (grading), else ours
+#   free_port               a TCP+UDP port nobody uses, below the ephemeral range
+#   start_server P PORT CMD...  start CMD in the background (FD 3 closed, stdout
+#                           line-buffered to $SERVER_OUT, stderr to $SERVER_ERR),
+#                           then wait until PORT is bound for protocol P (tcp|udp)
+#   start_bg CMD...         start any peer in the background; its PID in $BG_PID
+#   wait_listening P PORT [PID]   wait, with a deadline, until `ss` shows PORT bound
+#   wait_for_output TEXT [FILE]   wait until FILE (default $SERVER_OUT) contains TEXT
+#   wait_exit PID           wait for a background process; its status in $EXIT_STATUS
+#   client CMD...           CMD under `timeout`, so no test can hang
+#   stop_all                SIGTERM, then SIGKILL, everything started (the default teardown)
+#
+# Every wait has a deadline of $NETPROG_TIMEOUT seconds (10; `make valgrind` raises it).
+bats_require_minimum_version 1.5.0
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+NETPROG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${NETPROG_TIMEOUT:=10}"
+NETPROG_PIDS=()
+NETPROG_PROGRAMS=()
+
+# program VAR path: grading convention.  The suite runs $VAR, named after the
+# program in capitals (IF_LIST for if_list), or our build when VAR is unset.
+program() {
+	local var=$1 path=${!1:-$NETPROG_TOP/$2}
+	case $path in /*) ;; */*) path=$PWD/$path ;; esac
+	printf -v "$var" '%s' "$path"
+	export "${var?}"
+	NETPROG_PROGRAMS+=("$var")
+}
+
+# The default setup: every program the suite named must exist.
+netprog_setup() {
+	local var
+	for var in "${NETPROG_PROGRAMS[@]}"; do
+		if [ ! -x "${!var}" ]; then
+			echo "$var=${!var} is not executable: run \`make\`, or point $var at a binary" >&2
+			return 1
+		fi
+	done
+}
+setup() { netprog_setup; }
+
+free_port() {
+	local lo hi port _
+	read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range
+	for _ in $(seq 100); do
+		# Below the ephemeral range, so no client socket takes it meanwhile.
+		port=$((10000 + RANDOM % (lo - 10000)))
+		if [ -z "$(ss -Hatun "sport = :$port")" ]; then
+			echo "$port"
+			return 0
+		fi
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+start_bg() {
+	"$@" 3>&- &
+	BG_PID=$!
+	NETPROG_PIDS+=("$BG_PID")
+}
+
+start_server() {
+	local proto=$1 port=$2
+	shift 2
+	NETPROG_NSERVERS=$((${NETPROG_NSERVERS:-0} + 1))
+	SERVER_OUT=$BATS_TEST_TMPDIR/server$NETPROG_NSERVERS.out
+	SERVER_ERR=$BATS_TEST_TMPDIR/server$NETPROG_NSERVERS.err
+	# stdbuf: a server's report lines arrive as they are printed, even from a
+	# binary that does not flush stdout when it is a file.
+	start_bg stdbuf -oL "$@" <&- >"$SERVER_OUT" 2>"$SERVER_ERR"
+	SERVER_PID=$BG_PID
+	wait_listening "$proto" "$port" "$SERVER_PID"
+}
+
+wait_listening() {
+	local proto=$1 port=$2 pid=${3:-} flags deadline=$((SECONDS + NETPROG_TIMEOUT))
+	case $proto in
+	tcp) flags=-Hltn ;;
+	udp) flags=-Hlun ;;
+	*) echo "wait_listening: tcp or udp, not $proto" >&2; return 1 ;;
+	esac
+	until [ -n "$(ss "$flags" "sport = :$port")" ]; do
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "the server exited before binding $proto port $port; its stderr:" >&2
+			cat "${SERVER_ERR:-/dev/null}" >&2
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "nothing bound $proto port $port within ${NETPROG_TIMEOUT}s" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+wait_for_output() {
+	local text=$1 file=${2:-$SERVER_OUT} deadline=$((SECONDS + NETPROG_TIMEOUT))
+	until grep -qF -- "$text" "$file" 2>/dev/null; do
+		if ((SECONDS >= deadline)); then
+			echo "'$text' did not appear in $file within ${NETPROG_TIMEOUT}s; it holds:" >&2
+			cat "$file" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+wait_exit() {
+	local pid=$1 deadline=$((SECONDS + NETPROG_TIMEOUT))
+	while kill -0 "$pid" 2>/dev/null; do
+		if ((SECONDS >= deadline)); then
+			echo "process $pid still running after ${NETPROG_TIMEOUT}s" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+	EXIT_STATUS=0
+	wait "$pid" || EXIT_STATUS=$?
+}
+
+client() {
+	timeout -k 1 "$NETPROG_TIMEOUT" "$@"
+}
+
+stop_all() {
+	local pid deadline=$((SECONDS + NETPROG_TIMEOUT))
+	for pid in "${NETPROG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${NETPROG_PIDS[@]}"; do
+		while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+			sleep 0.02
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	NETPROG_PIDS=()
+}
+teardown() { stop_all; }
