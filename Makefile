@@ -64,7 +64,7 @@ SANLOG := $(CURDIR)/.sanitizer-logs
 sanitize:
 	$(MAKE) WERROR=1 SAN=1 all
 	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
-	ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:abort_on_error=0 \
+	ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
 	UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
 		$(BATS) -r $(TESTS); status=$$?; \
 	if compgen -G '$(SANLOG)/*' >/dev/null; then \

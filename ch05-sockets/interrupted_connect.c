@@ -1,0 +1,237 @@
+/*
+ * interrupted_connect - a blocking connect() that SIGALRM interrupts, and how
+ *                       to finish it: the handshake goes on in the kernel.
+ *
+ * usage: interrupted_connect HOST PORT SECONDS
+ *          PORT     1..65535
+ *          SECONDS  1..3600: the alarm that interrupts each connect()
+ *                   (the kernel itself gives up on a SYN after about two
+ *                   minutes, net.ipv4.tcp_syn_retries, so more is pointless)
+ * out:   connect interrupted after SECONDS s; waiting with poll    (if it was)
+ *        connected to ADDR port PORT
+ *        every address of HOST is tried in turn; failures go to stderr.
+ * exit:  0 connected, 64 usage, 68 unknown host, 69 every address refused or
+ *        unreachable, 71 socket failed, 75 timed out (poll waits at most 30 s
+ *        after the interruption; the kernel's SYN retries ran out; EAI_AGAIN)
+ * try:   nc -l ::1 5000  and  ./interrupted_connect ::1 5000 1   (connects at once);
+ *        python3 tests/lib/full_backlog.py ::1 5000  (a listener that drops
+ *        SYNs) and  ./interrupted_connect ::1 5000 1, then kill -USR1 the python
+ * text:  chapter 5, "Signal Handling"
+ */
+#define _GNU_SOURCE	/* NI_MAXHOST and struct addrinfo are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long poll may wait for a handshake that the alarm interrupted. */
+#define FINISH_MS	30000
+
+/*
+ * The handler does nothing: its existence is the point.  Without one,
+ * SIGALRM would kill the process; with one installed without SA_RESTART,
+ * the blocked connect() returns -1 with EINTR.
+ */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/* SECONDS: a decimal number in 1..3600 and nothing else, or -1. */
+static long
+parse_seconds(const char *text)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+		return -1;
+	return value;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Waits, at most FINISH_MS, for the handshake that connect() started; the
+ * outcome is in SO_ERROR.  0, or -1 with errno (ETIMEDOUT when poll gives
+ * up, or the reason the connection failed).
+ */
+static int
+finish_connect(int sd)
+{
+	struct pollfd pfd = { .fd = sd, .events = POLLOUT };
+	struct timespec t0;
+	int n, soerr;
+	socklen_t len = sizeof soerr;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		long left = FINISH_MS - ms_since(&t0);
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pfd, 1, (int)left);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if (n == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	/* Writable or POLLERR/POLLHUP: SO_ERROR says which (and clears it). */
+	if (getsockopt(sd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		return -1;
+	if (soerr != 0) {
+		errno = soerr;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A connected socket to ai, or -1 with errno.  When the alarm interrupts
+ * connect(), the SYN is already out and the kernel carries on with the
+ * handshake; the socket is neither connected nor failed.  POSIX says a
+ * second connect() fails with EALREADY (Linux instead waits again, as if
+ * restarted), and closing it would abandon the attempt.  poll for POLLOUT
+ * sees it through without another signal race.
+ */
+static int
+connect_alarmed(const struct addrinfo *ai, unsigned seconds)
+{
+	int sd, rc, saved;
+
+	sd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (sd == -1)
+		return -1;
+	alarm(seconds);
+	rc = connect(sd, ai->ai_addr, ai->ai_addrlen);
+	saved = errno;
+	alarm(0);
+	if (rc == -1 && saved == EINTR) {
+		printf("connect interrupted after %u s; waiting with poll\n", seconds);
+		fflush(stdout);
+		rc = finish_connect(sd);
+		saved = errno;
+	}
+	if (rc == -1) {
+		close(sd);
+		errno = saved;
+		return -1;
+	}
+	return sd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICSERV,
+	};
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = 0 };
+	struct addrinfo *res;
+	uint16_t port;
+	long seconds;
+	int rc, sd = -1, last = 0;
+	char addr[NI_MAXHOST] = "";
+
+	/* Port 0 means "any" to bind(); nobody can connect to it. */
+	if (argc != 4 || parse_port(argv[2], &port) == -1 || port == 0 ||
+	    (seconds = parse_seconds(argv[3])) == -1) {
+		fprintf(stderr, "usage: %s HOST PORT SECONDS   (PORT 1..65535, SECONDS 1..3600)\n",
+		    argv[0]);
+		return EX_USAGE;
+	}
+	/*
+	 * sigaction, not signal(): glibc's signal() sets SA_RESTART when
+	 * _DEFAULT_SOURCE is on (gnu17, or _GNU_SOURCE as here), and then the
+	 * kernel resumes the connect() after the handler instead of failing it
+	 * with EINTR.  Under plain -std=c17 signal() is System V style instead.
+	 */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		err(EX_OSERR, "sigaction");
+
+	rc = getaddrinfo(argv[1], argv[2], &hints, &res);
+	if (rc == EAI_SYSTEM)
+		err(EX_OSERR, "getaddrinfo %s", argv[1]);
+	if (rc != 0)
+		errx(rc == EAI_AGAIN ? EX_TEMPFAIL : rc == EAI_MEMORY ? EX_OSERR : EX_NOHOST,
+		    "%s: %s", argv[1], gai_strerror(rc));
+
+	for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr,
+		    NULL, 0, NI_NUMERICHOST);
+		if (rc != 0)
+			snprintf(addr, sizeof addr, "(%s)", gai_strerror(rc));
+		sd = connect_alarmed(ai, (unsigned)seconds);
+		if (sd != -1)
+			break;
+		last = errno;
+		warn("connect to %s port %u", addr, (unsigned)port);
+	}
+	freeaddrinfo(res);
+
+	if (sd == -1) {
+		switch (last) {
+		case ETIMEDOUT:
+			errx(EX_TEMPFAIL, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+		case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
+			errx(EX_OSERR, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+		default:
+			errx(EX_UNAVAILABLE, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+		}
+	}
+	printf("connected to %s port %u\n", addr, (unsigned)port);
+	close(sd);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
+	return EX_OK;
+}

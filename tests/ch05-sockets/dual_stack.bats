@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# dual_stack: one IPv6 socket for both families; IPv4 peers show as ::ffff:a.b.c.d.
+load ../helper
+program DUAL_STACK ch05-sockets/dual_stack
+
+# The local address column of the listening socket on $1, as ss prints it.
+listening_as() {
+	ss -Hltn "sport = :$1" | awk '{ print $4 }'
+}
+
+# The server's stdout holds exactly the line $1.
+server_said() {
+	wait_for_output "$1"
+	run cat "$SERVER_OUT"
+	assert_line "$1"
+}
+
+@test "dual_stack tells a client from ::1 that it came over IPv6" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc ::1 "$port" </dev/null
+	assert_output "::1	IPv6"
+	server_said "::1	IPv6"
+}
+
+@test "dual_stack tells a client from 127.0.0.1 that it came IPv4-mapped" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc 127.0.0.1 "$port" </dev/null
+	assert_output "::ffff:127.0.0.1	IPv4-mapped"
+	server_said "::ffff:127.0.0.1	IPv4-mapped"
+}
+
+@test "dual_stack serves clients one after another, both families" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	local i
+	for i in 1 2; do
+		run -0 client nc ::1 "$port" </dev/null
+		assert_output "::1	IPv6"
+		run -0 client nc 127.0.0.1 "$port" </dev/null
+		assert_output "::ffff:127.0.0.1	IPv4-mapped"
+	done
+	run cat "$SERVER_OUT"
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "dual_stack listens as *:PORT (both families), with -6 as [::]:PORT" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run listening_as "$port"
+	assert_output "*:$port"
+
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" -6 "$port"
+	run listening_as "$port"
+	assert_output "[::]:$port"
+}
+
+@test "dual_stack -6 refuses an IPv4 client and still serves ::1" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" -6 "$port"
+	# nc exits 1 when the connection is refused (124 would be our timeout).
+	run -1 client nc 127.0.0.1 "$port" </dev/null
+	run -0 client nc ::1 "$port" </dev/null
+	assert_output "::1	IPv6"
+	server_said "::1	IPv6"
+	refute_line --partial "127.0.0.1"
+}
+
+@test "dual_stack exits 0 on SIGTERM, after serving a client" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc 127.0.0.1 "$port" </dev/null
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "dual_stack exits 0 on SIGINT" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	# A background job starts with SIGINT ignored; the program's own handler
+	# (sigaction) replaces that disposition, so SIGINT reaches it.
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "dual_stack restarts at once on a port whose last connection is in TIME_WAIT" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc ::1 "$port" </dev/null
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	# The server closed first, so its end waits in TIME_WAIT: 60 s on Linux
+	# (TCP_TIMEWAIT_LEN), not the 2 x 2 min of RFC 793's MSL.
+	run ss -Htan -o state time-wait "sport = :$port"
+	assert_output --regexp "timer:\(timewait,([0-9]|[1-5][0-9]|60)sec"
+	# SO_REUSEADDR lets the new listener bind beside it.
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc 127.0.0.1 "$port" </dev/null
+	assert_output "::ffff:127.0.0.1	IPv4-mapped"
+}
+
+@test "dual_stack exits 71 when another socket already listens on the port" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -71 "$DUAL_STACK" "$port"
+}
+
+@test "dual_stack: an IPv4 listener blocks the dual-stack socket (71) but not -6" {
+	port=$(free_port)
+	# IPv4 and IPv6 share one port space: [::]:PORT without V6ONLY covers
+	# 127.0.0.1:PORT too, so the bind fails; with V6ONLY it does not.
+	start_bg nc -l 127.0.0.1 "$port"
+	wait_listening tcp "$port" "$BG_PID"
+	run -71 "$DUAL_STACK" "$port"
+	start_server tcp "$port" "$DUAL_STACK" -6 "$port"
+	# wait_listening saw nc's socket on the port at once: wait for [::] too.
+	local deadline=$((SECONDS + NETPROG_TIMEOUT))
+	until [ "$(listening_as "$port" | grep -cF "[::]:$port")" -eq 1 ]; do
+		kill -0 "$SERVER_PID"
+		((SECONDS < deadline))
+		sleep 0.02
+	done
+	run -0 client nc ::1 "$port" </dev/null
+	assert_output "::1	IPv6"
+}
+
+@test "dual_stack rejects bad arguments with a usage message and 64" {
+	local args
+	for args in "" "1 2" "-6" "-x 5000" "abc" "-1" "65536" "5x" "-6 -6x"; do
+		# shellcheck disable=SC2086 # word splitting is the point
+		run -64 "$DUAL_STACK" $args
+		assert_output --partial usage
+	done
+	run -64 "$DUAL_STACK" ""
+	assert_output --partial usage
+}
