@@ -25,7 +25,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +48,11 @@ on_alarm(int sig)
 }
 
 /*
- * A port is a decimal number in 0..65535 and nothing else: strtol alone
- * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
- * is not a port.
+ * A decimal number in LO..HI and nothing else (strtol alone would also take
+ * " 80", "+80", "-0" and "80x"): the value, or -1.
  */
-static int
-parse_port(const char *text, uint16_t *port)
-{
-	char *end;
-	long value;
-
-	if (!isdigit((unsigned char)text[0]))
-		return -1;
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value > 65535)
-		return -1;
-	*port = (uint16_t)value;
-	return 0;
-}
-
-/* SECONDS: a decimal number in 1..3600 and nothing else, or -1. */
 static long
-parse_seconds(const char *text)
+parse_decimal(const char *text, long lo, long hi)
 {
 	char *end;
 	long value;
@@ -80,7 +61,7 @@ parse_seconds(const char *text)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+	if (errno != 0 || *end != '\0' || value < lo || value > hi)
 		return -1;
 	return value;
 }
@@ -177,14 +158,13 @@ main(int argc, char *argv[])
 	};
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = 0 };
 	struct addrinfo *res;
-	uint16_t port;
-	long seconds;
+	long port, seconds;
 	int rc, sd = -1, last = 0;
 	char addr[NI_MAXHOST] = "";
 
 	/* Port 0 means "any" to bind(); nobody can connect to it. */
-	if (argc != 4 || parse_port(argv[2], &port) == -1 || port == 0 ||
-	    (seconds = parse_seconds(argv[3])) == -1) {
+	if (argc != 4 || (port = parse_decimal(argv[2], 1, 65535)) == -1 ||
+	    (seconds = parse_decimal(argv[3], 1, 3600)) == -1) {
 		fprintf(stderr, "usage: %s HOST PORT SECONDS   (PORT 1..65535, SECONDS 1..3600)\n",
 		    argv[0]);
 		return EX_USAGE;
@@ -215,21 +195,21 @@ main(int argc, char *argv[])
 		if (sd != -1)
 			break;
 		last = errno;
-		warn("connect to %s port %u", addr, (unsigned)port);
+		warn("connect to %s port %ld", addr, port);
 	}
 	freeaddrinfo(res);
 
 	if (sd == -1) {
 		switch (last) {
 		case ETIMEDOUT:
-			errx(EX_TEMPFAIL, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+			errx(EX_TEMPFAIL, "%s port %ld: %s", argv[1], port, strerror(last));
 		case EMFILE: case ENFILE: case ENOBUFS: case ENOMEM:
-			errx(EX_OSERR, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+			errx(EX_OSERR, "%s port %ld: %s", argv[1], port, strerror(last));
 		default:
-			errx(EX_UNAVAILABLE, "%s port %u: %s", argv[1], (unsigned)port, strerror(last));
+			errx(EX_UNAVAILABLE, "%s port %ld: %s", argv[1], port, strerror(last));
 		}
 	}
-	printf("connected to %s port %u\n", addr, (unsigned)port);
+	printf("connected to %s port %ld\n", addr, port);
 	close(sd);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "stdout");

@@ -12,6 +12,7 @@
 #   wait_exit PID           wait for a background process; its status in $EXIT_STATUS
 #   client CMD...           CMD under `timeout`, so no test can hang
 #   stop_all                SIGTERM, then SIGKILL, everything started (the default teardown)
+#   $PYTHON                 the Python 3 interpreter for peers written in Python
 #
 # Every wait has a deadline of $NETPROG_TIMEOUT seconds (10; `make valgrind` raises it).
 bats_require_minimum_version 1.5.0
@@ -22,6 +23,17 @@ NETPROG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${NETPROG_TIMEOUT:=10}"
 NETPROG_PIDS=()
 NETPROG_PROGRAMS=()
+
+# $PYTHON runs Python peers.  A version manager's python3 shim can cost a second
+# a start, so the real interpreter is looked up once per bats run.
+if [ -z "${PYTHON:-}" ]; then
+	netprog_cache=${BATS_RUN_TMPDIR:-/tmp}/netprog-python
+	[ -s "$netprog_cache" ] ||
+		python3 -c 'import sys; print(sys.executable or "python3")' >"$netprog_cache" 2>/dev/null ||
+		echo python3 >"$netprog_cache"
+	PYTHON=$(<"$netprog_cache")
+fi
+export PYTHON
 
 # program VAR path: grading convention.  The suite runs $VAR, named after the
 # program in capitals (IF_LIST for if_list), or our build when VAR is unset.
@@ -74,7 +86,8 @@ start_server() {
 	SERVER_ERR=$BATS_TEST_TMPDIR/server$NETPROG_NSERVERS.err
 	# stdbuf: a server's report lines arrive as they are printed, even from a
 	# binary that does not flush stdout when it is a file.
-	start_bg stdbuf -oL "$@" <&- >"$SERVER_OUT" 2>"$SERVER_ERR"
+	# stdin from /dev/null, not closed: a closed fd 0 would be the server's first socket.
+	start_bg stdbuf -oL "$@" </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
 	SERVER_PID=$BG_PID
 	wait_listening "$proto" "$port" "$SERVER_PID"
 }

@@ -7,18 +7,8 @@
 # address of (besides loopback); the namespace has both an IPv4 and an IPv6
 # address, so there getent lists every address, and the comparisons are exact.
 load ../helper
+load ../lib/fake_dns
 program IP_LOOKUP ch05-sockets/ip_lookup
-
-setup_file() {
-	# A version manager's python3 shim can cost half a second per start: find the interpreter once.
-	FAKE_DNS_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || FAKE_DNS_PYTHON=python3
-	export FAKE_DNS_PYTHON
-}
-
-fake_dns() { client "$NETPROG_TOP/tests/lib/with_fake_dns" "$@"; }
-need_ns() {
-	unshare -rnm true 2>/dev/null || skip "no unprivileged user, network and mount namespaces here"
-}
 
 # The addresses of getent ahosts' STREAM lines, in its order, first occurrence
 # only, run with the same with_fake_dns OPTIONs.

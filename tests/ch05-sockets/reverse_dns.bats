@@ -4,18 +4,8 @@
 # Lookups never reach the real DNS: tests/lib/with_fake_dns runs the program in a
 # private namespace whose resolv.conf names only tests/lib/fake_dns.py.
 load ../helper
+load ../lib/fake_dns
 program REVERSE_DNS ch05-sockets/reverse_dns
-
-setup_file() {
-	# A version manager's python3 shim can cost half a second per start: find the interpreter once.
-	FAKE_DNS_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || FAKE_DNS_PYTHON=python3
-	export FAKE_DNS_PYTHON
-}
-
-fake_dns() { client "$NETPROG_TOP/tests/lib/with_fake_dns" "$@"; }
-need_ns() {
-	unshare -rnm true 2>/dev/null || skip "no unprivileged user, network and mount namespaces here"
-}
 
 # The first name `getent hosts ADDR` gives, run with the same with_fake_dns OPTIONs.
 # usage: getent_name ADDR [OPTION...]

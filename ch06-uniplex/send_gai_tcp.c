@@ -1,0 +1,194 @@
+/*
+ * send_gai_tcp - send MESSAGE to HOST PORT over TCP, every byte, then close cleanly.
+ *
+ * usage: send_gai_tcp HOST PORT MESSAGE
+ *        Every address HOST has is tried in the order getaddrinfo gives them until
+ *        one accepts the connection; MESSAGE is sent whole, then the sending side
+ *        is shut down and the program waits for the peer to close (anything the
+ *        peer sends meanwhile is read and dropped).  Like nc -N, it waits as long
+ *        as the peer keeps the connection open.
+ * exit:  0 the peer read everything and closed, 64 usage (arguments, PORT not a
+ *        decimal 0..65535), 68 HOST unknown, 69 no address accepted a connection
+ *        (the last error is shown, e.g. "Connection refused"), 71 system error,
+ *        74 the connection failed after it was made, 75 temporary name-service failure
+ * try:   nc -l ::1 5000     and elsewhere:  ./send_gai_tcp ::1 5000 'hello world'
+ * text:  chapter 6, "TCP Client"
+ */
+#define _GNU_SOURCE	/* getaddrinfo, struct addrinfo, MSG_NOSIGNAL and EAI_NODATA are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * Connects to the first address of LIST that accepts.  Returns the socket, or
+ * -1 with errno, *failed and WHERE describing the last address's failure.
+ * No signal handler is installed, so connect is never interrupted (EINTR).
+ */
+static int
+connect_any(const struct addrinfo *list, const char **failed, char *where, size_t wherelen)
+{
+	int saved = 0;
+
+	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {
+		int cfd;
+
+		*failed = "socket";
+		cfd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (cfd != -1) {
+			*failed = "connect";
+			if (connect(cfd, ai->ai_addr, ai->ai_addrlen) == 0)
+				return cfd;
+			saved = errno;
+			close(cfd);
+		} else {
+			saved = errno;
+		}
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, where, wherelen, NULL, 0,
+		    NI_NUMERICHOST) != 0)
+			snprintf(where, wherelen, "?");
+	}
+	errno = saved;
+	return -1;
+}
+
+/*
+ * send may take fewer bytes than asked (a signal, a full send buffer on a
+ * non-blocking socket), so loop until all are queued.  MSG_NOSIGNAL: a peer
+ * that has reset the connection gives EPIPE instead of a fatal SIGPIPE.
+ * Returns 0, or -1 with errno set.
+ */
+static int
+send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A successful send only means the bytes are in our kernel's buffer.  The peer
+ * reads up to our FIN and then closes: its EOF tells us it has read everything.
+ * Reading also matters for the close itself: closing a socket with unread data
+ * sends a reset (RFC 2525, 2.17), which can make the peer's kernel throw away
+ * data its program has not read yet.  Returns 0 at EOF, -1 with errno set.
+ */
+static int
+drain_until_eof(int fd)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+
+		if (n == 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	/*
+	 * Without a socket type getaddrinfo lists every address three times
+	 * (stream, datagram, raw); AI_NUMERICSERV because PORT is checked to be a number.
+	 */
+	const struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICSERV,
+	};
+	struct addrinfo *list;
+	const char *failed = "connect";
+	char where[NI_MAXHOST] = "";
+	uint16_t port;
+	int rc, cfd;
+
+	if (argc != 4 || parse_port(argv[2], &port) == -1) {
+		fprintf(stderr, "usage: %s HOST PORT MESSAGE   (PORT a decimal number 0..65535)\n",
+		    argv[0]);
+		return EX_USAGE;
+	}
+
+	rc = getaddrinfo(argv[1], argv[2], &hints, &list);
+	switch (rc) {
+	case 0:
+		break;
+	case EAI_NONAME:
+	case EAI_NODATA:
+	case EAI_ADDRFAMILY:
+	case EAI_FAIL:
+		errx(EX_NOHOST, "%s: %s", argv[1], gai_strerror(rc));
+	case EAI_AGAIN:
+		errx(EX_TEMPFAIL, "%s: %s", argv[1], gai_strerror(rc));
+	case EAI_SYSTEM:
+		err(EX_OSERR, "getaddrinfo %s", argv[1]);
+	case EAI_MEMORY:
+		errx(EX_OSERR, "getaddrinfo %s: %s", argv[1], gai_strerror(rc));
+	default:
+		errx(EX_SOFTWARE, "getaddrinfo %s: %s", argv[1], gai_strerror(rc));
+	}
+
+	/* IPv6 first when HOST has both (RFC 6724 order); the next address if one fails. */
+	cfd = connect_any(list, &failed, where, sizeof where);
+	freeaddrinfo(list);
+	if (cfd == -1)
+		err(EX_UNAVAILABLE, "%s %s port %s", failed, where, argv[2]);
+
+	if (send_all(cfd, argv[3], strlen(argv[3])) == -1)
+		failed = "send";
+	/* Our FIN: the peer reads EOF after the last byte of MESSAGE. */
+	else if (shutdown(cfd, SHUT_WR) == -1)
+		failed = "shutdown";
+	else if (drain_until_eof(cfd) == -1)
+		failed = "recv";
+	else
+		failed = NULL;
+	if (failed != NULL) {
+		warn("%s", failed);
+		close(cfd);
+		return EX_IOERR;
+	}
+	if (close(cfd) == -1)
+		err(EX_IOERR, "close");
+	return EX_OK;
+}
