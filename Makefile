@@ -60,13 +60,15 @@ check:
 	$(MAKE) WERROR=1 all
 	$(BATS) -r $(TESTS)
 
+# Sanitized programs start and run slower: waits get 30 s, and suites that run a
+# program thousands of times (service_name) sample instead.
 SANLOG := $(CURDIR)/.sanitizer-logs
 sanitize:
 	$(MAKE) WERROR=1 SAN=1 all
 	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
 	ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
 	UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
-		$(BATS) -r $(TESTS); status=$$?; \
+	NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30} $(BATS) -r $(TESTS); status=$$?; \
 	if compgen -G '$(SANLOG)/*' >/dev/null; then \
 		cat $(SANLOG)/*; echo 'sanitize: the sanitizers reported errors (above)' >&2; exit 1; fi; \
 	exit $$status

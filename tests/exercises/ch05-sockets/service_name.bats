@@ -58,8 +58,9 @@ compare_ports() {
 	assert_output ''
 }
 
-# Ports 1..1024; a program under valgrind is ~50x slower (make valgrind sets
-# NETPROG_TIMEOUT=60), so there every 16th port only, plus the named ones.
+# Ports 1..1024; under valgrind or the sanitizers a program is much slower
+# (make valgrind and make sanitize raise NETPROG_TIMEOUT above 10), so there
+# every 16th port only, plus the named ones: make check compares them all.
 ports_to_check() {
 	if ((NETPROG_TIMEOUT > 10)); then
 		seq 16 16 1024
