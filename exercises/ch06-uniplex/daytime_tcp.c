@@ -1,0 +1,318 @@
+/*
+ * daytime_tcp - the daytime service of RFC 867 over TCP: each client gets the date, then the end.
+ *
+ * usage: daytime_tcp PORT
+ * out:   to each client as soon as it connects, without waiting for it to send anything,
+ *        one line: the local date and time in the format of e-mail's Date: header
+ *        (RFC 5322), English names, numeric zone, ended by CR LF; then the server closes:
+ *          Wed, 25 Nov 2026 10:45:25 +0000
+ *        `date -d` reads it back.  What a client sends is thrown away.  Clients are served
+ *        one after another (see serve).  Nothing on stdout.
+ * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
+ *        71 socket/bind/listen/accept failed (a port in use, a port below 1024 without
+ *        privilege)
+ * try:   ./daytime_tcp 5000     and elsewhere:  nc ::1 5000
+ * text:  chapter 6, "Exercises", exercise 1 (which asks for UDP only; RFC 867 defines both)
+ */
+#define _GNU_SOURCE	/* ppoll, accept4, SOCK_NONBLOCK, ENONET and tzset are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets
+ * a flag and is installed without SA_RESTART.  Both signals stay blocked
+ * except while the server sleeps in ppoll, which unblocks them atomically:
+ * one that arrives while a request is being served stays pending and
+ * interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored so that a vanished TCP client makes send fail with
+ * EPIPE instead of killing the server.  *WAITMASK receives the mask to
+ * sleep with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ign, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
+ * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
+ * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
+ * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
+ * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
+ * share the port instead, so it is left off there.  The socket is
+ * non-blocking: what poll reported may be gone when we read it (a datagram
+ * with a bad checksum, a connection reset in the queue), and a blocking
+ * call would then hang the server.  Returns the socket, or -1 with errno
+ * set and *WHAT naming the call that failed.
+ */
+static int
+open_server(int type, uint16_t port, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	int sd, on = 1, off = 0, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/* What to do after accept failed; see accept_failure. */
+enum accept_failure { ACCEPT_RETRY, ACCEPT_PAUSE, ACCEPT_FAIL };
+
+/*
+ * Most accept failures belong to one client, not to the server: its
+ * connection was reset while it waited in the queue (ECONNABORTED), it was
+ * gone by the time accept ran (EAGAIN), a firewall refused it (EPERM), or
+ * Linux passed on a network error of that connection (the list in
+ * accept(2)).  Try again at once.  Running out of descriptors or memory is
+ * the server's trouble but passes; the waiting connection keeps the
+ * listener readable, so trying again at once would spin: pause.  Anything
+ * else is a bug.
+ */
+static enum accept_failure
+accept_failure(int error)
+{
+	switch (error) {
+	case EAGAIN:	/* the same number as EWOULDBLOCK on Linux */
+	case EINTR:
+	case ECONNABORTED:
+	case EPERM:
+	case EPROTO:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+	case ENETDOWN:
+		return ACCEPT_RETRY;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		return ACCEPT_PAUSE;
+	default:
+		return ACCEPT_FAIL;
+	}
+}
+
+/*
+ * RFC 867 leaves the format open and asks for one line of printable ASCII.
+ * This is the date of e-mail (RFC 5322) in local time:
+ * "Wed, 25 Nov 2026 10:45:25 +0000".  The numeric zone makes the line one
+ * instant for every reader, where a name ("PST") can be ambiguous and no
+ * zone at all is meaningless to a client elsewhere; `date -d` and mail
+ * libraries read it back.  The names are English because the program never
+ * calls setlocale: it runs in the "C" locale whatever LANG says.  Writes
+ * the line with its CR LF (not a C string) and returns its length, or 0.
+ */
+static size_t
+daytime_line(char *buf, size_t size)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t len;
+
+	if (size < 3 || now == (time_t)-1 || localtime_r(&now, &tm) == NULL)
+		return 0;
+	len = strftime(buf, size - 2, "%a, %d %b %Y %H:%M:%S %z", &tm);
+	if (len == 0)
+		return 0;
+	buf[len++] = '\r';	/* Internet text lines end in CR LF */
+	buf[len++] = '\n';
+	return len;
+}
+
+/*
+ * RFC 867 over TCP: the line goes out as soon as the connection exists,
+ * whether or not the client ever sends anything, and then the server
+ * closes.  One client after another costs nothing here, because no step
+ * waits for the client: CFD is non-blocking, and the line, about 33 bytes,
+ * goes into the empty send buffer of a new connection (16 KiB by default
+ * on Linux, the middle number of net.ipv4.tcp_wmem), so send takes all of
+ * it at once.  close does not wait either: the kernel delivers the line
+ * and the FIN afterwards.  A client that never reads holds no one up.
+ */
+static void
+serve(int cfd)
+{
+	char line[64], junk[4096];
+	size_t len = daytime_line(line, sizeof line);
+	ssize_t sent;
+
+	if (len == 0) {
+		warnx("cannot read the clock");
+		return;
+	}
+	sent = send(cfd, line, len, 0);
+	if (sent == -1)
+		warn("send");	/* the client is gone already (a reset): its loss alone */
+	else if ((size_t)sent < len)
+		warnx("send: %zd of %zu bytes", sent, len);
+	/*
+	 * Closing a socket whose receive buffer holds unread data aborts the
+	 * connection with a reset instead of a FIN (RFC 1122, 4.2.2.13), and
+	 * some stacks discard, on a reset, what their application has not
+	 * read yet: the line.  RFC 867 throws away what the client sends; so
+	 * throw away what has arrived so far, without waiting for more, and at
+	 * most 64 KiB, so that a client that keeps sending cannot keep us here.
+	 */
+	for (int i = 0; i < 16; i++)
+		if (recv(cfd, junk, sizeof junk, 0) <= 0)
+			break;
+}
+
+int
+main(int argc, char *argv[])
+{
+	/* How long new clients wait after the server ran out of descriptors or memory. */
+	const struct timespec backoff = { .tv_sec = 1 };
+	const char *what;
+	sigset_t waitmask;
+	uint16_t port;
+	int lfd, paused = 0, status = EX_OK;
+
+	if (argc != 2 || parse_port(argv[1], &port) == -1) {
+		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (catch_signals(&waitmask) == -1)
+		err(EX_OSERR, "signals");
+	tzset();	/* localtime_r need not read TZ itself */
+	lfd = open_server(SOCK_STREAM, port, &what);
+	if (lfd == -1)
+		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
+
+	while (!stop) {
+		/* poll skips a negative descriptor: while paused, it only sleeps. */
+		struct pollfd pfd = { .fd = paused ? -1 : lfd, .events = POLLIN };
+		int n, cfd;
+
+		n = ppoll(&pfd, 1, paused ? &backoff : NULL, &waitmask);
+		if (n == -1) {
+			if (errno == EINTR)	/* a signal: the loop test decides */
+				continue;
+			warn("ppoll");
+			status = EX_OSERR;
+			break;
+		}
+		paused = 0;
+		if (n == 0)
+			continue;
+		/* Not inherited from the listener on Linux: the new socket's own flag. */
+		cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			enum accept_failure failure = accept_failure(errno);
+
+			if (failure == ACCEPT_FAIL) {
+				warn("accept");
+				status = EX_OSERR;
+				break;
+			}
+			if (failure == ACCEPT_PAUSE) {
+				warn("accept");
+				paused = 1;
+			}
+			continue;
+		}
+		serve(cfd);
+		close(cfd);
+	}
+	close(lfd);
+	return status;
+}

@@ -1,0 +1,301 @@
+/*
+ * discard_tcp - the discard service of RFC 863 over TCP: read everything, answer nothing.
+ *
+ * usage: discard_tcp PORT
+ * out:   nothing, to anyone: what clients send is read and thrown away, and a client's
+ *        connection is closed when the client closes it (or resets it).  Several clients
+ *        are served at once (see main); nothing on stdout.
+ * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
+ *        71 socket/bind/listen/accept failed (a port in use, a port below 1024 without
+ *        privilege)
+ * try:   ./discard_tcp 5000     and elsewhere:  head -c 10M /dev/zero | nc -N ::1 5000
+ * text:  chapter 6, "Exercises", exercise 2
+ */
+#define _GNU_SOURCE	/* ppoll, accept4, SOCK_NONBLOCK and ENONET are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* Clients served at once; more wait in the listen queue until one leaves. */
+#define MAX_CLIENTS 256
+
+/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets
+ * a flag and is installed without SA_RESTART.  Both signals stay blocked
+ * except while the server sleeps in ppoll, which unblocks them atomically:
+ * one that arrives while a request is being served stays pending and
+ * interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored so that a vanished TCP client makes send fail with
+ * EPIPE instead of killing the server.  *WAITMASK receives the mask to
+ * sleep with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ign, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
+ * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
+ * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
+ * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
+ * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
+ * share the port instead, so it is left off there.  The socket is
+ * non-blocking: what poll reported may be gone when we read it (a datagram
+ * with a bad checksum, a connection reset in the queue), and a blocking
+ * call would then hang the server.  Returns the socket, or -1 with errno
+ * set and *WHAT naming the call that failed.
+ */
+static int
+open_server(int type, uint16_t port, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	int sd, on = 1, off = 0, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/* What to do after accept failed; see accept_failure. */
+enum accept_failure { ACCEPT_RETRY, ACCEPT_PAUSE, ACCEPT_FAIL };
+
+/*
+ * Most accept failures belong to one client, not to the server: its
+ * connection was reset while it waited in the queue (ECONNABORTED), it was
+ * gone by the time accept ran (EAGAIN), a firewall refused it (EPERM), or
+ * Linux passed on a network error of that connection (the list in
+ * accept(2)).  Try again at once.  Running out of descriptors or memory is
+ * the server's trouble but passes; the waiting connection keeps the
+ * listener readable, so trying again at once would spin: pause.  Anything
+ * else is a bug.
+ */
+static enum accept_failure
+accept_failure(int error)
+{
+	switch (error) {
+	case EAGAIN:	/* the same number as EWOULDBLOCK on Linux */
+	case EINTR:
+	case ECONNABORTED:
+	case EPERM:
+	case EPROTO:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+	case ENETDOWN:
+		return ACCEPT_RETRY;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		return ACCEPT_PAUSE;
+	default:
+		return ACCEPT_FAIL;
+	}
+}
+
+/*
+ * Reads what has arrived on CFD (non-blocking) and throws it away: one
+ * read of up to 64 KiB per wake-up, so that a fast client cannot starve
+ * the others.  Returns 1 while the client is connected, 0 when it is gone:
+ * it closed (recv returns 0), reset, or keepalive found it dead.
+ */
+static int
+discard_some(int cfd)
+{
+	static char buf[64 * 1024];
+	ssize_t n = recv(cfd, buf, sizeof buf, 0);
+
+	if (n > 0)
+		return 1;
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EINTR)	/* nothing after all: a spurious wake-up */
+		return 1;
+	if (errno != ECONNRESET && errno != ETIMEDOUT)	/* those two are the client's own end */
+		warn("recv");
+	return 0;
+}
+
+/*
+ * RFC 863 lets a client stay connected for as long as it likes, sending or
+ * not.  A server that read one client to the end before accepting the next
+ * (the chapter's uniplex server) would belong to the first client that
+ * connects and goes quiet.  So the listener and every client sit in one
+ * poll set (chapter 7's subject, used here because it is cheap): an idle
+ * client costs one slot and holds no one up.  There is no idle timeout, as
+ * the RFC promises none; TCP keepalive ends a connection whose peer has
+ * vanished (after about two hours with Linux's defaults).  At MAX_CLIENTS
+ * the listener leaves the set and new clients wait in its queue.
+ */
+int
+main(int argc, char *argv[])
+{
+	/* How long new clients wait after the server ran out of descriptors or memory. */
+	const struct timespec backoff = { .tv_sec = 1 };
+	struct pollfd fds[1 + MAX_CLIENTS];	/* fds[0]: the listener */
+	nfds_t nfds = 1;
+	const char *what;
+	sigset_t waitmask;
+	uint16_t port;
+	int lfd, on = 1, paused = 0, status = EX_OK;
+
+	if (argc != 2 || parse_port(argv[1], &port) == -1) {
+		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (catch_signals(&waitmask) == -1)
+		err(EX_OSERR, "signals");
+	lfd = open_server(SOCK_STREAM, port, &what);
+	if (lfd == -1)
+		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
+
+	while (!stop) {
+		int n, cfd;
+
+		/* poll skips a negative descriptor: the listener, while full or paused. */
+		fds[0] = (struct pollfd){
+			.fd = paused || nfds > MAX_CLIENTS ? -1 : lfd, .events = POLLIN,
+		};
+		n = ppoll(fds, nfds, paused ? &backoff : NULL, &waitmask);
+		if (n == -1) {
+			if (errno == EINTR)	/* a signal: the loop test decides */
+				continue;
+			warn("ppoll");
+			status = EX_OSERR;
+			break;
+		}
+		paused = 0;
+		/* POLLHUP and POLLERR come without being asked for; recv tells which. */
+		for (nfds_t i = 1; i < nfds;) {
+			if (fds[i].revents == 0 || discard_some(fds[i].fd)) {
+				i++;
+				continue;
+			}
+			close(fds[i].fd);
+			/* The last entry moves here, revents and all: look at index i again. */
+			fds[i] = fds[--nfds];
+		}
+		if (!(fds[0].revents & POLLIN))
+			continue;
+		cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			enum accept_failure failure = accept_failure(errno);
+
+			if (failure == ACCEPT_FAIL) {
+				warn("accept");
+				status = EX_OSERR;
+				break;
+			}
+			if (failure == ACCEPT_PAUSE) {
+				warn("accept");
+				paused = 1;
+			}
+			continue;
+		}
+		/* Without keepalive, a peer that vanished without a word would hold its slot for ever. */
+		if (setsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1)
+			warn("setsockopt SO_KEEPALIVE");
+		fds[nfds++] = (struct pollfd){ .fd = cfd, .events = POLLIN };
+	}
+	for (nfds_t i = 1; i < nfds; i++)
+		close(fds[i].fd);
+	close(lfd);
+	return status;
+}

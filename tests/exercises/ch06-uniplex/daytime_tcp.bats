@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# daytime_tcp (chapter 6, exercise 1; RFC 867 defines the TCP service next to the UDP one): each
+# client, as soon as it connects and whatever it sends, gets one line of printable ASCII ended by
+# CR LF that `date -d` reads as the current time (so it carries its time zone), and then the
+# server closes.  Exit 0 on SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
+load ../../helper
+load ../../lib/ch06_services
+program DAYTIME_TCP exercises/ch06-uniplex/daytime_tcp
+
+# nc with nothing to send: it ends by itself only when the server closes.
+ask_nc() {
+	client nc "$1" "$2" </dev/null >"$BATS_TEST_TMPDIR/answer"
+}
+
+@test "daytime_tcp sends ::1 the date as one CR LF line and closes" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	ask_nc ::1 "$port"
+	assert_daytime "$BATS_TEST_TMPDIR/answer"
+}
+
+@test "daytime_tcp sends 127.0.0.1 the date as one CR LF line and closes" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	ask_nc 127.0.0.1 "$port"
+	assert_daytime "$BATS_TEST_TMPDIR/answer"
+}
+
+@test "daytime_tcp serves one client after another, each with its own line" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
+		ask_nc "$host" "$port"
+		assert_daytime "$BATS_TEST_TMPDIR/answer"
+	done
+}
+
+@test "daytime_tcp's line carries its time zone: a server in UTC-5 still tells the right instant" {
+	port=$(free_port)
+	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
+	start_server tcp "$port" env TZ=EST5 "$DAYTIME_TCP" "$port"
+	ask_nc ::1 "$port"
+	TZ=UTC assert_daytime "$BATS_TEST_TMPDIR/answer"
+}
+
+@test "daytime_tcp answers a client that sends something first, and throws it away" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	for host in ::1 127.0.0.1; do
+		# RFC 867: data received is thrown away; it must not be echoed or break the answer.
+		peer tcp-read "$host" "$port" $'GET / HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/answer"
+		assert_daytime "$BATS_TEST_TMPDIR/answer"
+	done
+}
+
+@test "daytime_tcp: a client that never reads holds no one up" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	start_bg peer tcp-hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
+	start_bg peer tcp-hold 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/hold4"
+	wait_for_output connected "$BATS_TEST_TMPDIR/hold4"
+	for host in ::1 127.0.0.1; do
+		ask_nc "$host" "$port"
+		assert_daytime "$BATS_TEST_TMPDIR/answer"
+	done
+}
+
+@test "daytime_tcp survives clients that reset at once or half-close at once" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	for host in ::1 127.0.0.1; do
+		run -0 peer tcp-reset "$host" "$port" 0
+		run -0 peer tcp-reset "$host" "$port" 100000
+		run -0 peer tcp-send "$host" "$port" 0
+		ask_nc "$host" "$port"
+		assert_daytime "$BATS_TEST_TMPDIR/answer"
+	done
+}
+
+@test "daytime_tcp answers a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	for host in ::1 127.0.0.1; do
+		kill -STOP "$SERVER_PID"
+		start_bg ask_nc "$host" "$port"
+		asker=$BG_PID
+		# The connection waits in the listen queue (Recv-Q of the listener) until the server runs.
+		deadline=$((SECONDS + NETPROG_TIMEOUT))
+		until [ "$(ss -Hltn "sport = :$port" | awk '{ print $2; exit }')" = 1 ]; do
+			((SECONDS < deadline))
+			sleep 0.02
+		done
+		kill -CONT "$SERVER_PID"
+		wait_exit "$asker"
+		[ "$EXIT_STATUS" -eq 0 ]
+		assert_daytime "$BATS_TEST_TMPDIR/answer"
+	done
+}
+
+@test "daytime_tcp exits 0 on SIGTERM" {
+	port=$(free_port)
+	start_server tcp "$port" "$DAYTIME_TCP" "$port"
+	ask_nc ::1 "$port"
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "daytime_tcp exits 0 on SIGINT" {
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server tcp "$port" env --default-signal=INT "$DAYTIME_TCP" "$port"
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "daytime_tcp exits 71 with the system's message when the port is taken" {
+	port=$(free_port)
+	start_server tcp "$port" "$CH06_PYTHON" "$PEER" occupy tcp "$port"
+	run -71 --separate-stderr client "$DAYTIME_TCP" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+@test "daytime_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$DAYTIME_TCP" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+@test "daytime_tcp rejects a wrong number of arguments with 64" {
+	run -64 --separate-stderr client "$DAYTIME_TCP"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$DAYTIME_TCP" 5000 extra
+	[ -n "$stderr" ]
+}

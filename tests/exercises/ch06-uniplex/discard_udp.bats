@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# discard_udp (chapter 6, exercise 2): RFC 863 over UDP.  The server reads every datagram, of any
+# size, from either family, throws it away and never sends a byte.  "Reads" is seen from outside
+# in the socket table: the server's receive queue (Recv-Q in `ss`) empties.  Exit 0 on
+# SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
+load ../../helper
+load ../../lib/ch06_services
+program DISCARD_UDP exercises/ch06-uniplex/discard_udp
+
+@test "discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	# 1472: the largest that fits an Ethernet frame over IPv4; 65507: the largest IPv4 allows.
+	run -0 peer udp-silent ::1 "$port" 0 1 512 1472 65507
+	assert_output "sent 5 datagrams, received 0 bytes"
+}
+
+@test "discard_udp reads datagrams from 127.0.0.1, 0 to 65507 bytes, and sends nothing back" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	run -0 peer udp-silent 127.0.0.1 "$port" 0 1 512 1472 65507
+	assert_output "sent 5 datagrams, received 0 bytes"
+}
+
+@test "discard_udp sends nothing to nc -u over both families, and keeps reading" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
+		run -0 --separate-stderr client sh -c 'echo hello | nc -u -w1 "$1" "$2"' sh "$host" "$port"
+		assert_output ''
+		wait_udp_queue "$port" empty
+	done
+}
+
+@test "discard_udp keeps reading after a burst of 200 datagrams" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	run -0 peer udp-silent ::1 "$port" $(seq 100) $(seq 1000 10 1990)
+	assert_output "sent 200 datagrams, received 0 bytes"
+	run -0 peer udp-silent 127.0.0.1 "$port" 7
+	assert_output "sent 1 datagrams, received 0 bytes"
+}
+
+@test "discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	for host in ::1 127.0.0.1; do
+		kill -STOP "$SERVER_PID"
+		echo stopped | client nc -u -w0 "$host" "$port"
+		# The datagram waits in the socket until the server runs again, then is read.
+		wait_udp_queue "$port" busy
+		kill -CONT "$SERVER_PID"
+		wait_udp_queue "$port" empty
+	done
+	run -0 peer udp-silent ::1 "$port" 10
+	assert_output "sent 1 datagrams, received 0 bytes"
+}
+
+@test "discard_udp exits 0 on SIGTERM" {
+	port=$(free_port)
+	start_server udp "$port" "$DISCARD_UDP" "$port"
+	run -0 peer udp-silent ::1 "$port" 10
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "discard_udp exits 0 on SIGINT" {
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server udp "$port" env --default-signal=INT "$DISCARD_UDP" "$port"
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "discard_udp exits 71 with the system's message when the port is taken" {
+	port=$(free_port)
+	start_server udp "$port" "$CH06_PYTHON" "$PEER" occupy udp "$port"
+	run -71 --separate-stderr client "$DISCARD_UDP" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+@test "discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$DISCARD_UDP" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+@test "discard_udp rejects a wrong number of arguments with 64" {
+	run -64 --separate-stderr client "$DISCARD_UDP"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$DISCARD_UDP" 5000 extra
+	[ -n "$stderr" ]
+}
