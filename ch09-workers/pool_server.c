@@ -1,0 +1,409 @@
+/*
+ * pool_server - a TCP echo server whose accept loop hands each connection to a pool of threads.
+ *
+ * usage: pool_server PORT WORKERS      (PORT 0..65535, 0: any free port; WORKERS 1..256)
+ * out:   "listening on port N" once it accepts connections; nothing else
+ * exit:  0 stopped by SIGTERM or SIGINT, 64 usage (arguments, PORT, WORKERS),
+ *        70 the pool failed to stop (cannot happen),
+ *        71 socket, bind (port in use), listen, signalfd, threads or memory failed
+ * try:   ./pool_server 5000 4     and elsewhere:  nc ::1 5000; nc 127.0.0.1 5000
+ * text:  chapter 9, "Worker Pools" (the prethreaded server of UNP, built on worker_pool.h)
+ * build: cc -pthread -o pool_server pool_server.c worker_pool.c
+ *
+ * WORKERS clients are served at once; up to 64 more wait in the queue for a
+ * worker, and a connection beyond those is closed at once (refused) rather
+ * than queued without bound.  A worker drops a client that sends nothing for
+ * 10 s, or does not read its echo for 10 s: otherwise WORKERS silent clients
+ * would hold every worker for ever.  On SIGTERM or SIGINT the server stops
+ * accepting, echoes to every connection it had accepted what that client had
+ * sent by then, closes it, joins the workers, frees everything and exits 0.
+ */
+#define _GNU_SOURCE	/* accept4, pipe2, signalfd and struct addrinfo are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "worker_pool.h"
+
+#define MAX_WORKERS	256
+#define QUEUE_MAX	64	/* accepted connections that may wait for a worker */
+#define IDLE_SECONDS	10
+
+/* What a worker needs to serve one connection; the job frees it. */
+struct conn {
+	int cfd;
+	int stopfd;	/* becomes readable (end of file) when the server stops */
+};
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/* The same strictness for the number of workers, 1..MAX_WORKERS. */
+static int
+parse_workers(const char *text, size_t *workers)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > MAX_WORKERS)
+		return -1;
+	*workers = (size_t)value;
+	return 0;
+}
+
+/* send can write less than asked (a full socket buffer, a signal): loop until all is sent. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		/* MSG_NOSIGNAL: a client that reset gives EPIPE here, not a SIGPIPE. */
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;	/* EAGAIN: SO_SNDTIMEO ran out, the client does not read */
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The job: echo one client until it closes, resets, stays silent for
+ * IDLE_SECONDS, or the server stops.  It reports nothing: whatever goes
+ * wrong with one client is that client's end, never the server's.
+ */
+static void
+serve(void *arg)
+{
+	struct conn *c = arg;
+	char buf[16384];
+	struct pollfd pfd[2] = {
+		{ .fd = c->cfd, .events = POLLIN },
+		{ .fd = c->stopfd, .events = POLLIN },
+	};
+	int left = -1;		/* bytes still to echo after the stop; -1 before it */
+	ssize_t n;
+
+	for (;;) {
+		if (left == -1) {
+			int ready = poll(pfd, 2, IDLE_SECONDS * 1000);
+
+			if (ready == -1 && errno == EINTR)
+				continue;
+			if (ready <= 0)
+				break;	/* silent for IDLE_SECONDS, or poll failed */
+			if (pfd[1].revents != 0) {
+				/*
+				 * Stopping: what the client sent before now is in the
+				 * socket's receive queue (FIONREAD counts it); echo that
+				 * and no more, so no client can keep the server alive.
+				 */
+				if (ioctl(c->cfd, FIONREAD, &left) == -1 || left < 0)
+					left = 0;
+				continue;
+			}
+		}
+		if (left == 0)
+			break;
+		n = recv(c->cfd, buf, left > 0 && (size_t)left < sizeof buf ? (size_t)left : sizeof buf,
+		    left > 0 ? MSG_DONTWAIT : 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* 0: the client shut its side; -1: it reset */
+		if (left > 0)
+			left -= (int)n;
+		if (write_all(c->cfd, buf, (size_t)n) == -1)
+			break;
+	}
+	close(c->cfd);
+	free(c);
+}
+
+/*
+ * One AF_INET6 socket on :: also accepts IPv4 clients (as ::ffff:a.b.c.d)
+ * when IPV6_V6ONLY is 0, whose default comes from a sysctl: so it is set.
+ * glibc lists 0.0.0.0 before :: for a passive lookup, so the IPv6 entry is
+ * looked for first; the IPv4 one serves only when the kernel has no IPv6.
+ * Returns the listening socket, or -1 with errno set and *WHAT naming the call.
+ */
+static int
+open_listener(const struct addrinfo *res, const char **what)
+{
+	static const int families[] = { AF_INET6, AF_INET };
+	int sd = -1, family = AF_UNSPEC, zero = 0, one = 1, saved;
+
+	*what = "socket";
+	errno = EAFNOSUPPORT;
+	for (size_t f = 0; f < sizeof families / sizeof families[0] && sd == -1; f++) {
+		for (const struct addrinfo *ai = res; ai != NULL && sd == -1; ai = ai->ai_next) {
+			if (ai->ai_family != families[f])
+				continue;
+			/* Non-blocking: a client gone between poll and accept must not stall the loop. */
+			sd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+			if (sd == -1)
+				continue;
+			family = ai->ai_family;
+			if (family == AF_INET6 &&
+			    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) == -1) {
+				*what = "setsockopt IPV6_V6ONLY";
+				goto fail;
+			}
+			/* A restarted server can bind while old connections sit in TIME_WAIT. */
+			if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1) {
+				*what = "setsockopt SO_REUSEADDR";
+				goto fail;
+			}
+			if (bind(sd, ai->ai_addr, ai->ai_addrlen) == -1) {
+				*what = family == AF_INET6 ? "bind [::]" : "bind 0.0.0.0";
+				goto fail;
+			}
+		}
+	}
+	if (sd == -1)
+		return -1;
+	if (listen(sd, SOMAXCONN) == -1) {
+		*what = "listen";
+		goto fail;
+	}
+	return sd;
+
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * The port the kernel gave us (PORT itself, or the one it chose for PORT 0),
+ * as text in SERV.  Returns 0, or -1 with errno set.
+ */
+static int
+bound_port(int sd, char *serv, socklen_t servlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	/* NI_NUMERICSERV: the number itself, not a name from the services database. */
+	if (getnameinfo((struct sockaddr *)&ss, sslen, NULL, 0, serv, servlen, NI_NUMERICSERV) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hands a new connection to the pool.  Any failure refuses it (closes it):
+ * one connection more or less is never worth stopping the server for.
+ */
+static void
+hand_over(struct thread_safe_queue *q, int cfd, int stopfd)
+{
+	/* Bounds each send: a client that never reads must not hold a worker for ever. */
+	const struct timeval idle = { .tv_sec = IDLE_SECONDS };
+	struct conn *c;
+	int rc;
+
+	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) == -1) {
+		warn("setsockopt SO_SNDTIMEO: refused a connection");
+		close(cfd);
+		return;
+	}
+	c = malloc(sizeof *c);
+	if (c == NULL) {
+		warn("malloc: refused a connection");
+		close(cfd);
+		return;
+	}
+	c->cfd = cfd;
+	c->stopfd = stopfd;
+	rc = tsq_add_job(q, serve, c);
+	if (rc != 0) {
+		if (rc == EAGAIN)
+			warnx("%d connections wait for a worker already: refused one", QUEUE_MAX);
+		else
+			warnx("tsq_add_job: %s: refused a connection", strerror(rc));
+		close(cfd);
+		free(c);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	};
+	const struct sigaction ignore = { .sa_handler = SIG_IGN };
+	struct addrinfo *res;
+	struct thread_safe_queue *q;
+	struct worker_pool *p;
+	struct pollfd pfd[2];
+	struct signalfd_siginfo si;
+	sigset_t stopsigs;
+	const char *what;
+	char serv[NI_MAXSERV];
+	uint16_t port;
+	size_t workers;
+	int lfd, sigfd, stop[2], rc, saved;
+
+	if (argc != 3 || parse_port(argv[1], &port) == -1 ||
+	    parse_workers(argv[2], &workers) == -1) {
+		fprintf(stderr, "usage: %s PORT WORKERS   (PORT 0..65535, WORKERS 1..%d)\n",
+		    argv[0], MAX_WORKERS);
+		return EX_USAGE;
+	}
+
+	/* A client that resets while we write must end that client, not the server. */
+	if (sigaction(SIGPIPE, &ignore, NULL) == -1)
+		err(EX_OSERR, "sigaction SIGPIPE");
+	/*
+	 * SIGTERM and SIGINT are blocked before any worker exists, so every
+	 * thread inherits the mask and none is interrupted by them; the accept
+	 * loop reads them from a signalfd like any other event.  No handler, no
+	 * flag shared between threads.
+	 */
+	if (sigemptyset(&stopsigs) == -1 || sigaddset(&stopsigs, SIGTERM) == -1 ||
+	    sigaddset(&stopsigs, SIGINT) == -1)
+		err(EX_SOFTWARE, "sigaddset");
+	rc = pthread_sigmask(SIG_BLOCK, &stopsigs, NULL);
+	if (rc != 0)
+		errx(EX_OSERR, "pthread_sigmask: %s", strerror(rc));
+	sigfd = signalfd(-1, &stopsigs, SFD_CLOEXEC);
+	if (sigfd == -1)
+		err(EX_OSERR, "signalfd");
+
+	rc = getaddrinfo(NULL, argv[1], &hints, &res);
+	if (rc != 0) {
+		if (rc == EAI_SYSTEM)
+			err(EX_OSERR, "getaddrinfo");
+		errx(EX_OSERR, "getaddrinfo: %s", gai_strerror(rc));
+	}
+	lfd = open_listener(res, &what);
+	saved = errno;
+	freeaddrinfo(res);
+	if (lfd == -1) {
+		errno = saved;
+		err(EX_OSERR, "%s port %u", what, (unsigned int)port);
+	}
+
+	/*
+	 * Closing stop[1] is the broadcast that tells every worker to finish:
+	 * the read end then polls readable (end of file) for all of them at
+	 * once, for good, with no lock and no signal.
+	 */
+	if (pipe2(stop, O_CLOEXEC) == -1)
+		err(EX_OSERR, "pipe2");
+	rc = tsq_init(&q, QUEUE_MAX);
+	if (rc != 0)
+		errx(EX_OSERR, "tsq_init: %s", strerror(rc));
+	rc = wp_init(&p, workers, q);
+	if (rc != 0)
+		errx(EX_OSERR, "wp_init: %zu workers: %s", workers, strerror(rc));
+
+	if (bound_port(lfd, serv, sizeof serv) == -1)
+		err(EX_OSERR, "getsockname");
+	printf("listening on port %s\n", serv);
+	fflush(stdout);
+
+	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+	for (;;) {
+		int cfd;
+
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(EX_OSERR, "poll");
+		}
+		if (pfd[1].revents != 0)
+			break;	/* SIGTERM or SIGINT */
+		if (pfd[0].revents == 0)
+			continue;
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd != -1) {
+			hand_over(q, cfd, stop[0]);
+			continue;
+		}
+		switch (errno) {
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/*
+			 * The connection stays in the backlog and the socket stays
+			 * readable: pause (a signal still ends the pause) instead of
+			 * spinning until a worker closes a descriptor.
+			 */
+			warn("accept");
+			poll(&pfd[1], 1, 100);
+			break;
+		default:
+			/* EAGAIN, ECONNABORTED, and network errors of a client that left. */
+			break;
+		}
+	}
+
+	/* Stop in order: no new connections (the kernel refuses them from now on) ... */
+	if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+		fprintf(stderr, "%s: %s: stopping\n", argv[0], strsignal((int)si.ssi_signo));
+	close(lfd);
+	/* ... the clients in progress finish, the queued ones get their echo ... */
+	close(stop[1]);
+	/* ... and every worker is joined before anything it uses is freed. */
+	rc = wp_destroy(p);
+	if (rc != 0)
+		errx(EX_SOFTWARE, "wp_destroy: %s", strerror(rc));
+	rc = tsq_destroy(q);
+	if (rc != 0)
+		errx(EX_SOFTWARE, "tsq_destroy: %s", strerror(rc));
+	close(stop[0]);
+	close(sigfd);
+	return EX_OK;
+}

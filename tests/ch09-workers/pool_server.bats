@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# pool_server PORT WORKERS: a dual-stack TCP echo server served by a pool of
+# WORKERS threads, 64 connections waiting at most, orderly stop on SIGTERM/SIGINT.
+# The clients are tests/ch09-workers/pool_clients.py (python3, stdlib only; run by $PYTHON).
+load ../helper
+program POOL_SERVER ch09-workers/pool_server
+
+CLIENTS=$BATS_TEST_DIRNAME/pool_clients.py
+
+# serve WORKERS: start the server on a free port ($PORT).
+serve() {
+	PORT=$(free_port)
+	start_server tcp "$PORT" "$POOL_SERVER" "$PORT" "$1"
+}
+
+# wait_unread BYTES: until some connection to $PORT holds BYTES unread on the
+# server's side (Recv-Q in ss), i.e. the data has arrived but is not read yet.
+wait_unread() {
+	local deadline=$((SECONDS + NETPROG_TIMEOUT))
+	until ss -Htn state established "sport = :$PORT" | awk -v b="$1" '$1 == b { f = 1 } END { exit !f }'; do
+		if ((SECONDS >= deadline)); then
+			echo "no connection to port $PORT with $1 bytes unread; ss shows:" >&2
+			ss -tn "sport = :$PORT" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# stop_server [SECONDS]: SIGTERM, then the server must exit 0 within SECONDS
+# (default: the suite's deadline).
+stop_server() {
+	local limit=${1:-$NETPROG_TIMEOUT} t0=$SECONDS
+	kill -TERM "$SERVER_PID"
+	NETPROG_TIMEOUT=$limit wait_exit "$SERVER_PID"
+	assert_equal "$EXIT_STATUS" 0
+	((SECONDS - t0 <= limit))
+}
+
+many() {
+	serve 4
+	run -0 client "$PYTHON" "$CLIENTS" many "$1" "$PORT" 50
+	assert_output --regexp '^50 of 50 clients got their own [0-9]+ bytes back exactly$'
+	stop_server
+}
+
+@test "pool_server echoes 50 concurrent clients over ::1, each its own binary data, with 4 workers" {
+	many ::1
+}
+
+@test "pool_server echoes 50 concurrent clients over 127.0.0.1, each its own binary data, with 4 workers" {
+	many 127.0.0.1
+}
+
+refuse() {
+	serve 1
+	run -0 client "$PYTHON" "$CLIENTS" refuse "$1" "$PORT" 64
+	assert_line "connection 66: refused"
+	assert_line "64 of 64 queued connections served"
+	stop_server
+}
+
+@test "pool_server closes a connection when 64 wait for the only worker, serves those 64 (::1)" {
+	refuse ::1
+}
+
+@test "pool_server closes a connection when 64 wait for the only worker, serves those 64 (127.0.0.1)" {
+	refuse 127.0.0.1
+}
+
+@test "pool_server exits 0 on SIGTERM at once, although an idle client of each family is connected" {
+	local out6=$BATS_TEST_TMPDIR/idle6 out4=$BATS_TEST_TMPDIR/idle4 pid6 pid4
+	serve 2
+	start_bg client "$PYTHON" "$CLIENTS" idle ::1 "$PORT" >"$out6"
+	pid6=$BG_PID
+	start_bg client "$PYTHON" "$CLIENTS" idle 127.0.0.1 "$PORT" >"$out4"
+	pid4=$BG_PID
+	wait_for_output ready "$out6"
+	wait_for_output ready "$out4"
+	# 5 s, half the idle timeout: a server that merely outwaits its clients fails.
+	stop_server 5
+	# Each client saw its connection end, with nothing more sent.
+	wait_exit "$pid6"
+	assert_equal "$EXIT_STATUS" 0
+	wait_exit "$pid4"
+	assert_equal "$EXIT_STATUS" 0
+}
+
+pending() {
+	local out=$BATS_TEST_TMPDIR/pending
+	serve 1
+	start_bg client "$PYTHON" "$CLIENTS" pending "$1" "$PORT" >"$out"
+	wait_for_output ready "$out"
+	wait_unread 22
+	stop_server 5
+	wait_exit "$BG_PID"
+	run cat "$out"
+	assert_line "busy client: closed, 0 more bytes"
+	assert_line "queued client: got b'sent before the stop\x00\xff'"
+	assert_equal "$EXIT_STATUS" 0
+}
+
+@test "pool_server on SIGTERM still echoes what a queued client had sent, then closes (::1)" {
+	pending ::1
+}
+
+@test "pool_server on SIGTERM still echoes what a queued client had sent, then closes (127.0.0.1)" {
+	pending 127.0.0.1
+}
+
+@test "pool_server stops on SIGINT too, with status 0" {
+	PORT=$(free_port)
+	# Background jobs of a non-interactive shell ignore SIGINT: restore its default.
+	start_server tcp "$PORT" env --default-signal=INT "$POOL_SERVER" "$PORT" 2
+	run -0 client "$PYTHON" "$CLIENTS" many ::1 "$PORT" 2
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_equal "$EXIT_STATUS" 0
+}
+
+@test "pool_server disconnects a client silent for 10 s (both families)" {
+	local out6=$BATS_TEST_TMPDIR/silent6 out4=$BATS_TEST_TMPDIR/silent4 pid6 pid4
+	serve 2
+	start_bg timeout 30 "$PYTHON" "$CLIENTS" silent ::1 "$PORT" >"$out6"
+	pid6=$BG_PID
+	start_bg timeout 30 "$PYTHON" "$CLIENTS" silent 127.0.0.1 "$PORT" >"$out4"
+	pid4=$BG_PID
+	NETPROG_TIMEOUT=30 wait_exit "$pid6"
+	assert_equal "$EXIT_STATUS" 0
+	NETPROG_TIMEOUT=30 wait_exit "$pid4"
+	assert_equal "$EXIT_STATUS" 0
+	run cat "$out6" "$out4"
+	assert_line --index 0 --regexp '^closed after (10|11|12) s with 0 bytes$'
+	assert_line --index 1 --regexp '^closed after (10|11|12) s with 0 bytes$'
+	stop_server
+}
+
+@test "pool_server on port 0 says which port the kernel chose, and serves it" {
+	start_bg stdbuf -oL "$POOL_SERVER" 0 1 >"$BATS_TEST_TMPDIR/out"
+	SERVER_PID=$BG_PID
+	wait_for_output "listening on port " "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --regexp '^listening on port [1-9][0-9]*$'
+	PORT=${output##* }
+	run -0 client "$PYTHON" "$CLIENTS" many 127.0.0.1 "$PORT" 3
+	run -0 client "$PYTHON" "$CLIENTS" many ::1 "$PORT" 3
+	stop_server
+}
+
+@test "pool_server exits 71 when the port is taken, by a dual-stack or an IPv4 listener" {
+	serve 1
+	run -71 "$POOL_SERVER" "$PORT" 1
+	assert_output --partial "bind"
+	stop_server
+	# An IPv4 socket on 127.0.0.1 holds the port against [::] with IPV6_V6ONLY 0.
+	PORT=$(free_port)
+	start_server tcp "$PORT" nc -lk 127.0.0.1 "$PORT"
+	run -71 "$POOL_SERVER" "$PORT" 1
+	assert_output --partial "bind"
+}
+
+@test "pool_server rejects wrong argument counts with a usage message and 64" {
+	run -64 "$POOL_SERVER"
+	assert_output --partial usage
+	run -64 "$POOL_SERVER" 5000
+	assert_output --partial usage
+	run -64 "$POOL_SERVER" 5000 2 extra
+	assert_output --partial usage
+}
+
+@test "pool_server rejects a PORT that is not a decimal number in 0..65535 with 64" {
+	local bad
+	for bad in "" abc -1 65536 5x " 80" +80 0x50 99999999999999999999; do
+		run -64 "$POOL_SERVER" "$bad" 2
+		assert_output --partial usage
+	done
+}
+
+@test "pool_server rejects WORKERS outside 1..256 or not decimal with 64" {
+	local port bad
+	port=$(free_port)
+	for bad in "" 0 257 -1 x 2x " 2" +2 99999999999999999999; do
+		run -64 "$POOL_SERVER" "$port" "$bad"
+		assert_output --partial usage
+	done
+}
+
+@test "pool_server takes 256 workers, the most it allows" {
+	serve 256
+	run -0 client "$PYTHON" "$CLIENTS" many 127.0.0.1 "$PORT" 3
+	stop_server
+}
