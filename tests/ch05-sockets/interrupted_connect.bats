@@ -138,7 +138,7 @@ run_in_private_hosts() {
 		"$3" "$1" ::1 5000 >"$2/backlog.out" 3>&- &
 		py=$!
 		i=0
-		until grep -q ready "$2/backlog.out"; do
+		until grep -qs ready "$2/backlog.out"; do
 			i=$((i + 1)); [ $i -lt 1500 ] || exit 98
 			sleep 0.02
 		done
