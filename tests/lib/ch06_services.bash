@@ -63,3 +63,50 @@ wait_udp_queue() {
 		sleep 0.02
 	done
 }
+
+# The contract every chapter 6 service shares, one call a test:
+#   service_stops_on SIG PROTO PROG [CMD...]   started on a free port (after CMD, with the word
+#                                              PORT replaced by the port, has run against it),
+#                                              SIG ends it with 0
+#   service_port_taken PROTO PROG              71 and the system's "Address already in use"
+#   service_bad_ports PROG                     64 and a message for every PORT not a decimal 0..65535
+#   service_bad_argc PROG                      64 and a message for no argument and for two
+service_stops_on() {
+	local sig=$1 proto=$2 prog=$3 port arg cmd=()
+	shift 3
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server "$proto" "$port" env --default-signal=INT "$prog" "$port"
+	if [ $# -gt 0 ]; then
+		for arg; do [ "$arg" = PORT ] && cmd+=("$port") || cmd+=("$arg"); done
+		"${cmd[@]}" >/dev/null
+	fi
+	kill -"$sig" "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+service_port_taken() {
+	local port
+	port=$(free_port)
+	start_server "$1" "$port" "$CH06_PYTHON" "$PEER" occupy "$1" "$port"
+	run -71 --separate-stderr client "$2" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+service_bad_ports() {
+	local bad
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$1" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+service_bad_argc() {
+	run -64 --separate-stderr client "$1"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$1" 5000 extra
+	[ -n "$stderr" ]
+}

@@ -89,42 +89,21 @@ program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
 }
 
 @test "daytime_udp exits 0 on SIGTERM" {
-	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
-	peer udp-ask ::1 "$port" 0 >/dev/null
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask ::1 PORT 0
 }
 
 @test "daytime_udp exits 0 on SIGINT" {
-	port=$(free_port)
-	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
-	start_server udp "$port" env --default-signal=INT "$DAYTIME_UDP" "$port"
-	kill -INT "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on INT udp "$DAYTIME_UDP"
 }
 
 @test "daytime_udp exits 71 with the system's message when the port is taken" {
-	port=$(free_port)
-	start_server udp "$port" "$CH06_PYTHON" "$PEER" occupy udp "$port"
-	run -71 --separate-stderr client "$DAYTIME_UDP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	service_port_taken udp "$DAYTIME_UDP"
 }
 
 @test "daytime_udp rejects a port that is not a decimal number in 0..65535 with 64" {
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$DAYTIME_UDP" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
+	service_bad_ports "$DAYTIME_UDP"
 }
 
 @test "daytime_udp rejects a wrong number of arguments with 64" {
-	run -64 --separate-stderr client "$DAYTIME_UDP"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$DAYTIME_UDP" 5000 extra
-	[ -n "$stderr" ]
+	service_bad_argc "$DAYTIME_UDP"
 }

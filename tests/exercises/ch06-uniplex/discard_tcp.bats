@@ -80,42 +80,21 @@ TEN_MIB=10485760
 }
 
 @test "discard_tcp exits 0 on SIGTERM" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	run -0 peer tcp-send ::1 "$port" 1000
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send ::1 PORT 1000
 }
 
 @test "discard_tcp exits 0 on SIGINT" {
-	port=$(free_port)
-	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
-	start_server tcp "$port" env --default-signal=INT "$DISCARD_TCP" "$port"
-	kill -INT "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on INT tcp "$DISCARD_TCP"
 }
 
 @test "discard_tcp exits 71 with the system's message when the port is taken" {
-	port=$(free_port)
-	start_server tcp "$port" "$CH06_PYTHON" "$PEER" occupy tcp "$port"
-	run -71 --separate-stderr client "$DISCARD_TCP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	service_port_taken tcp "$DISCARD_TCP"
 }
 
 @test "discard_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$DISCARD_TCP" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
+	service_bad_ports "$DISCARD_TCP"
 }
 
 @test "discard_tcp rejects a wrong number of arguments with 64" {
-	run -64 --separate-stderr client "$DISCARD_TCP"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$DISCARD_TCP" 5000 extra
-	[ -n "$stderr" ]
+	service_bad_argc "$DISCARD_TCP"
 }

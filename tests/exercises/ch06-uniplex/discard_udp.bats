@@ -57,42 +57,21 @@ program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 }
 
 @test "discard_udp exits 0 on SIGTERM" {
-	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
-	run -0 peer udp-silent ::1 "$port" 10
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on TERM udp "$DISCARD_UDP" peer udp-silent ::1 PORT 10
 }
 
 @test "discard_udp exits 0 on SIGINT" {
-	port=$(free_port)
-	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
-	start_server udp "$port" env --default-signal=INT "$DISCARD_UDP" "$port"
-	kill -INT "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	service_stops_on INT udp "$DISCARD_UDP"
 }
 
 @test "discard_udp exits 71 with the system's message when the port is taken" {
-	port=$(free_port)
-	start_server udp "$port" "$CH06_PYTHON" "$PEER" occupy udp "$port"
-	run -71 --separate-stderr client "$DISCARD_UDP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	service_port_taken udp "$DISCARD_UDP"
 }
 
 @test "discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$DISCARD_UDP" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
+	service_bad_ports "$DISCARD_UDP"
 }
 
 @test "discard_udp rejects a wrong number of arguments with 64" {
-	run -64 --separate-stderr client "$DISCARD_UDP"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$DISCARD_UDP" 5000 extra
-	[ -n "$stderr" ]
+	service_bad_argc "$DISCARD_UDP"
 }
