@@ -1,0 +1,443 @@
+/*
+ * chargen_tcp - the character generator of RFC 864 over TCP: an endless pattern to every client.
+ *
+ * usage: chargen_tcp PORT
+ * out:   to each client, from the moment it connects until it goes away, the RFC's
+ *        pattern: lines of 72 characters from the ring of the 95 printable ASCII
+ *        characters (space to tilde), line N holding ring characters N .. N+71 (mod 95),
+ *        each line ended by CR LF; line 0 starts with the space.  Every client gets its
+ *        own stream from line 0, all of them at once (poll); what a client sends is read
+ *        and thrown away; a client that stops reading is simply not written to until it
+ *        reads again.  Nothing on stdout; problems on stderr.
+ * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
+ *        71 socket/bind/listen/poll/malloc failed (a port in use, a port below 1024
+ *        without privilege)
+ * try:   ./chargen_tcp 5000     and elsewhere:  nc ::1 5000 | head -n 5
+ * text:  chapter 7, "Exercises", exercise 1
+ */
+#define _GNU_SOURCE	/* ppoll, accept4 and SOCK_NONBLOCK are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* RFC 864's "popular pattern": the ring of printable ASCII, 72 characters a line. */
+#define RING 95		/* ' ' (32) to '~' (126) */
+#define WIDTH 72
+#define LINE (WIDTH + 2)	/* with CR LF */
+/* The pattern repeats after RING lines: one period is RING * LINE = 7030 bytes. */
+#define PERIOD ((size_t)RING * LINE)
+
+/* Connections taken per wake-up, so that a flood of them cannot starve the clients. */
+#define ACCEPT_BATCH 64
+
+/* How long to stop accepting after running out of descriptors (EMFILE), in ms. */
+#define PAUSE_MS 200
+
+/*
+ * Two periods of the pattern back to back: from any offset inside the first
+ * period, a whole period can be sent with one send.
+ */
+static char pattern[2 * PERIOD];
+
+struct client {
+	int cfd;
+	bool eof;	/* the client half-closed: nothing more to discard */
+	size_t off;	/* where in the period its stream goes on */
+};
+
+/* The clients, and the poll set: pfd[0] is the listener, pfd[i + 1] is client i. */
+struct server {
+	struct client *cl;
+	struct pollfd *pfd;
+	size_t n, cap;
+};
+
+/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets
+ * a flag and is installed without SA_RESTART.  Both signals stay blocked
+ * except while the server sleeps in ppoll, which unblocks them atomically:
+ * one that arrives while a request is being served stays pending and
+ * interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored so that a vanished TCP client makes send fail with
+ * EPIPE instead of killing the server.  *WAITMASK receives the mask to
+ * sleep with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ign, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
+ * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
+ * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
+ * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
+ * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
+ * share the port instead, so it is left off there.  The socket is
+ * non-blocking: what poll reported may be gone when we read it (a datagram
+ * with a bad checksum, a connection reset in the queue), and a blocking
+ * call would then hang the server.  Returns the socket, or -1 with errno
+ * set and *WHAT naming the call that failed.
+ */
+static int
+open_server(int type, uint16_t port, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	int sd, on = 1, off = 0, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/* Fills PATTERN: line N holds ring characters N .. N + 71, modulo 95, then CR LF. */
+static void
+make_pattern(void)
+{
+	for (size_t i = 0; i < sizeof pattern; i++) {
+		size_t line = i / LINE, col = i % LINE;
+
+		if (col == WIDTH)
+			pattern[i] = '\r';
+		else if (col == WIDTH + 1)
+			pattern[i] = '\n';
+		else
+			pattern[i] = (char)(' ' + (line + col) % RING);
+	}
+}
+
+/* Room for one more client: both arrays grow together, doubling.  Returns 0, or -1. */
+static int
+make_room(struct server *s)
+{
+	struct client *cl;
+	struct pollfd *pfd;
+	size_t cap;
+
+	if (s->n < s->cap)
+		return 0;
+	cap = s->cap * 2;
+	cl = realloc(s->cl, cap * sizeof *cl);
+	if (cl == NULL)
+		return -1;
+	s->cl = cl;
+	pfd = realloc(s->pfd, (cap + 1) * sizeof *pfd);
+	if (pfd == NULL)
+		return -1;
+	s->pfd = pfd;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Closes client I and moves the last one into its place: the caller must
+ * look at index I again, or the client moved there would be skipped.
+ */
+static void
+drop_client(struct server *s, size_t i)
+{
+	close(s->cl[i].cfd);
+	s->n--;
+	if (i != s->n) {
+		s->cl[i] = s->cl[s->n];
+		s->pfd[i + 1] = s->pfd[s->n + 1];
+	}
+}
+
+/*
+ * Takes the connections waiting on the listener.  accept failing for a
+ * reason of the new connection's (it was reset while queued: ECONNABORTED,
+ * or a network error Linux passes on) only loses that one.  Out of
+ * descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the connection
+ * stays queued and the listener stays readable: polling it again at once
+ * would spin at full CPU.  So the listener is left out of the poll set
+ * until a client leaves or PAUSE_MS has passed (*PAUSED).  Returns 0, or -1
+ * when the server cannot go on (malloc failed).
+ */
+static int
+accept_clients(struct server *s, int sd, bool *paused)
+{
+	for (int k = 0; k < ACCEPT_BATCH; k++) {
+		struct client c = { .eof = false, .off = 0 };
+
+		c.cfd = accept4(sd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c.cfd == -1) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				warn("accept (pausing for %d ms)", PAUSE_MS);
+				*paused = true;
+				return 0;
+			}
+			if (errno != EINTR)
+				warn("accept");
+			continue;
+		}
+		if (make_room(s) == -1) {
+			close(c.cfd);
+			return -1;
+		}
+		s->cl[s->n++] = c;
+	}
+	return 0;
+}
+
+/*
+ * RFC 864 throws the client's data away.  It must still be read: unread,
+ * it would fill our receive buffer, and closing a socket with unread data
+ * sends a reset.  Returns 0, or -1 when the connection is finished.
+ */
+static int
+discard_input(struct client *c)
+{
+	char junk[4096];
+	ssize_t n;
+
+	/* One read per wake-up: a client that floods us gets no more turns than the others. */
+	n = recv(c->cfd, junk, sizeof junk, 0);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	/*
+	 * EOF is only the end of what the client says; RFC 864 streams until the
+	 * client terminates the connection, and a half-closed client may well
+	 * read on.  A closed one resets our next send.
+	 */
+	if (n == 0)
+		c->eof = true;
+	return 0;
+}
+
+/*
+ * Sends the next piece of C's stream, as much as the kernel takes now (up
+ * to one period).  A client that does not read fills its window, send
+ * returns EAGAIN, and it waits for POLLOUT without holding up anyone else;
+ * TCP's flow control is all the pacing RFC 864 asks for.  Returns 0, or -1
+ * when the connection is finished (reset, EPIPE).
+ */
+static int
+send_pattern(struct client *c)
+{
+	/* MSG_NOSIGNAL as well as the ignored SIGPIPE: either alone would do. */
+	ssize_t n = send(c->cfd, pattern + c->off, PERIOD, MSG_NOSIGNAL);
+
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	c->off = (c->off + (size_t)n) % PERIOD;
+	return 0;
+}
+
+/*
+ * Serves client C after poll.  POLLERR (a reset) and POLLHUP (both
+ * directions closed) end the client: nothing sent to it could arrive.
+ * Returns 0 to keep it, -1 to drop it.
+ */
+static int
+serve_client(struct client *c, short revents)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -1;
+	if ((revents & POLLIN) && discard_input(c) == -1)
+		return -1;
+	if ((revents & POLLOUT) && send_pattern(c) == -1)
+		return -1;
+	return 0;
+}
+
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The main loop: returns when a signal came (0) or poll failed (-1, errno set). */
+static int
+serve(struct server *s, int sd, const sigset_t *waitmask)
+{
+	bool paused = false;
+	long long paused_at = 0;
+
+	while (!stop) {
+		struct timespec pause_left;
+		const struct timespec *timeout = NULL;
+		size_t i;
+
+		if (paused) {
+			long long left = paused_at + PAUSE_MS - now_ms();
+
+			if (left <= 0) {
+				paused = false;
+			} else {
+				pause_left.tv_sec = left / 1000;
+				pause_left.tv_nsec = (left % 1000) * 1000000;
+				timeout = &pause_left;
+			}
+		}
+		s->pfd[0] = (struct pollfd){ .fd = sd, .events = paused ? 0 : POLLIN };
+		/* After EOF a socket is always readable: asking for POLLIN then would spin. */
+		for (i = 0; i < s->n; i++)
+			s->pfd[i + 1] = (struct pollfd){
+				.fd = s->cl[i].cfd, .events = s->cl[i].eof ? POLLOUT : POLLIN | POLLOUT,
+			};
+		if (ppoll(s->pfd, s->n + 1, timeout, waitmask) == -1) {
+			if (errno == EINTR)	/* a signal: the loop test decides */
+				continue;
+			return -1;
+		}
+		/* Clients first: accepting may move the arrays (realloc). */
+		for (i = 0; i < s->n;) {
+			if (s->pfd[i + 1].revents != 0 &&
+			    serve_client(&s->cl[i], s->pfd[i + 1].revents) == -1) {
+				drop_client(s, i);
+				paused = false;	/* a descriptor is free again */
+				continue;	/* the last client now sits at I */
+			}
+			i++;
+		}
+		if (s->pfd[0].revents & POLLIN) {
+			bool was = paused;
+
+			if (accept_clients(s, sd, &paused) == -1) {
+				errno = ENOMEM;
+				return -1;
+			}
+			if (paused && !was)
+				paused_at = now_ms();
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server s = { .cap = 16 };
+	const char *what;
+	sigset_t waitmask;
+	uint16_t port;
+	int sd, status = EX_OK;
+
+	if (argc != 2 || parse_port(argv[1], &port) == -1) {
+		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (catch_signals(&waitmask) == -1)
+		err(EX_OSERR, "signals");
+	make_pattern();
+	sd = open_server(SOCK_STREAM, port, &what);
+	if (sd == -1)
+		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
+	s.cl = malloc(s.cap * sizeof *s.cl);
+	s.pfd = malloc((s.cap + 1) * sizeof *s.pfd);
+	if (s.cl == NULL || s.pfd == NULL) {
+		warn("malloc");
+		status = EX_OSERR;
+	} else if (serve(&s, sd, &waitmask) == -1) {
+		warn("poll");
+		status = EX_OSERR;
+	}
+	while (s.n > 0)
+		drop_client(&s, s.n - 1);
+	free(s.cl);
+	free(s.pfd);
+	close(sd);
+	return status;
+}

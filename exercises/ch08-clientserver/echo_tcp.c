@@ -1,0 +1,442 @@
+/*
+ * echo_tcp - the echo service of RFC 862 over TCP: every byte a client sends comes back to it.
+ *
+ * usage: echo_tcp PORT
+ * out:   to each client, exactly the bytes it sent, in order (binary-safe: NULs, no lines);
+ *        when the client half-closes, the rest of its echo and then the server's close.
+ *        Clients are served at once from one process (poll); one that sends without
+ *        reading stops being read once CAP bytes of its echo are pending, so it can neither
+ *        grow the server nor hold up the others.  Nothing on stdout; problems on stderr.
+ * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
+ *        71 socket/bind/listen/poll/malloc failed (a port in use, a port below 1024
+ *        without privilege)
+ * try:   ./echo_tcp 5000     and elsewhere:  nc ::1 5000     (type lines; each comes back)
+ * text:  chapter 8, "Exercises", exercise 1
+ */
+#define _GNU_SOURCE	/* ppoll, accept4 and SOCK_NONBLOCK are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The most echo the server holds for one client.  While that much is
+ * pending the client is not read: its bytes wait in the kernel's buffers,
+ * then TCP's window closes and the client's own send blocks.  That is
+ * backpressure: the memory a client costs is bounded by CAP, whatever it does.
+ */
+#define CAP 65536
+
+/* Connections taken per wake-up, so that a flood of them cannot starve the clients. */
+#define ACCEPT_BATCH 64
+
+/* How long to stop accepting after running out of descriptors (EMFILE), in ms. */
+#define PAUSE_MS 200
+
+struct client {
+	int cfd;
+	bool eof;		/* the client half-closed: flush its echo, then close */
+	size_t start, len;	/* the pending echo is buf[start .. start + len) */
+	unsigned char *buf;	/* CAP bytes, allocated with the client */
+};
+
+/* The clients, and the poll set: pfd[0] is the listener, pfd[i + 1] is client i. */
+struct server {
+	struct client *cl;
+	struct pollfd *pfd;
+	size_t n, cap;
+};
+
+/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets
+ * a flag and is installed without SA_RESTART.  Both signals stay blocked
+ * except while the server sleeps in ppoll, which unblocks them atomically:
+ * one that arrives while a request is being served stays pending and
+ * interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored so that a vanished TCP client makes send fail with
+ * EPIPE instead of killing the server.  *WAITMASK receives the mask to
+ * sleep with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ign, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
+ * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
+ * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
+ * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
+ * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
+ * share the port instead, so it is left off there.  The socket is
+ * non-blocking: what poll reported may be gone when we read it (a datagram
+ * with a bad checksum, a connection reset in the queue), and a blocking
+ * call would then hang the server.  Returns the socket, or -1 with errno
+ * set and *WHAT naming the call that failed.
+ */
+static int
+open_server(int type, uint16_t port, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	int sd, on = 1, off = 0, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/* Room for one more client: both arrays grow together, doubling.  Returns 0, or -1. */
+static int
+make_room(struct server *s)
+{
+	struct client *cl;
+	struct pollfd *pfd;
+	size_t cap;
+
+	if (s->n < s->cap)
+		return 0;
+	cap = s->cap * 2;
+	cl = realloc(s->cl, cap * sizeof *cl);
+	if (cl == NULL)
+		return -1;
+	s->cl = cl;
+	pfd = realloc(s->pfd, (cap + 1) * sizeof *pfd);
+	if (pfd == NULL)
+		return -1;
+	s->pfd = pfd;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Closes client I and moves the last one into its place: the caller must
+ * look at index I again, or the client moved there would be skipped.
+ */
+static void
+drop_client(struct server *s, size_t i)
+{
+	close(s->cl[i].cfd);
+	free(s->cl[i].buf);
+	s->n--;
+	if (i != s->n) {
+		s->cl[i] = s->cl[s->n];
+		s->pfd[i + 1] = s->pfd[s->n + 1];
+	}
+}
+
+/*
+ * Takes the connections waiting on the listener.  accept failing for a
+ * reason of the new connection's (it was reset while queued: ECONNABORTED,
+ * or a network error Linux passes on) only loses that one.  Out of
+ * descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the connection
+ * stays queued and the listener stays readable: polling it again at once
+ * would spin at full CPU.  So the listener is left out of the poll set
+ * until a client leaves or PAUSE_MS has passed (*PAUSED).  Returns 0, or -1
+ * when the server cannot go on (malloc failed).
+ */
+static int
+accept_clients(struct server *s, int sd, bool *paused)
+{
+	for (int k = 0; k < ACCEPT_BATCH; k++) {
+		struct client c = { .eof = false };
+
+		c.cfd = accept4(sd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c.cfd == -1) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				warn("accept (pausing for %d ms)", PAUSE_MS);
+				*paused = true;
+				return 0;
+			}
+			if (errno != EINTR)
+				warn("accept");
+			continue;
+		}
+		c.buf = malloc(CAP);
+		if (c.buf == NULL || make_room(s) == -1) {
+			free(c.buf);
+			close(c.cfd);
+			return -1;
+		}
+		s->cl[s->n++] = c;
+	}
+	return 0;
+}
+
+/*
+ * Sends what is pending for C as far as the kernel takes it now.  Returns
+ * 0, or -1 when the connection is finished (reset, gone: EPIPE).
+ */
+static int
+flush_echo(struct client *c)
+{
+	while (c->len > 0) {
+		/* MSG_NOSIGNAL as well as the ignored SIGPIPE: either alone would do. */
+		ssize_t n = send(c->cfd, c->buf + c->start, c->len, MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? 0 : -1;
+		}
+		c->start += (size_t)n;
+		c->len -= (size_t)n;
+	}
+	c->start = 0;
+	return 0;
+}
+
+/*
+ * Reads what client C sent into the free end of its buffer and echoes it
+ * at once.  Returns 0, or -1 when the connection is finished.
+ */
+static int
+read_client(struct client *c)
+{
+	ssize_t n;
+
+	if (c->start + c->len == CAP) {	/* free room only at the front: compact */
+		memmove(c->buf, c->buf + c->start, c->len);
+		c->start = 0;
+	}
+	n = recv(c->cfd, c->buf + c->start + c->len, CAP - c->start - c->len, 0);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		c->eof = true;	/* a half-close: the echo still goes out */
+	c->len += (size_t)n;
+	return flush_echo(c);
+}
+
+/*
+ * What poll should wait for on client C.  Reading stops while CAP bytes of
+ * echo are pending (backpressure) and after the client's EOF (a socket at
+ * EOF is always readable: polling it would spin).  POLLOUT only while there
+ * is something to send.  POLLHUP and POLLERR are reported whatever is asked.
+ */
+static short
+wanted(const struct client *c)
+{
+	short ev = 0;
+
+	if (!c->eof && c->len < CAP)
+		ev |= POLLIN;
+	if (c->len > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/*
+ * Serves client I after poll.  POLLERR (a reset) and POLLHUP (both
+ * directions closed) end the client: nothing sent to it could arrive.
+ * Returns 0 to keep it, -1 to drop it.
+ */
+static int
+serve_client(struct client *c, short revents)
+{
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -1;
+	if ((revents & POLLIN) && read_client(c) == -1)
+		return -1;
+	if ((revents & POLLOUT) && flush_echo(c) == -1)
+		return -1;
+	/* The client said it was done and has all of its echo: close, which sends our FIN. */
+	if (c->eof && c->len == 0)
+		return -1;
+	return 0;
+}
+
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The main loop: returns when a signal came (0) or poll failed (-1, errno set). */
+static int
+serve(struct server *s, int sd, const sigset_t *waitmask)
+{
+	bool paused = false;
+	long long paused_at = 0;
+
+	while (!stop) {
+		struct timespec pause_left;
+		const struct timespec *timeout = NULL;
+		size_t i;
+
+		if (paused) {
+			long long left = paused_at + PAUSE_MS - now_ms();
+
+			if (left <= 0) {
+				paused = false;
+			} else {
+				pause_left.tv_sec = left / 1000;
+				pause_left.tv_nsec = (left % 1000) * 1000000;
+				timeout = &pause_left;
+			}
+		}
+		s->pfd[0] = (struct pollfd){ .fd = sd, .events = paused ? 0 : POLLIN };
+		for (i = 0; i < s->n; i++)
+			s->pfd[i + 1] = (struct pollfd){ .fd = s->cl[i].cfd, .events = wanted(&s->cl[i]) };
+		if (ppoll(s->pfd, s->n + 1, timeout, waitmask) == -1) {
+			if (errno == EINTR)	/* a signal: the loop test decides */
+				continue;
+			return -1;
+		}
+		/* Clients first: accepting may move the arrays (realloc). */
+		for (i = 0; i < s->n;) {
+			if (s->pfd[i + 1].revents != 0 &&
+			    serve_client(&s->cl[i], s->pfd[i + 1].revents) == -1) {
+				drop_client(s, i);
+				paused = false;	/* a descriptor is free again */
+				continue;	/* the last client now sits at I */
+			}
+			i++;
+		}
+		if (s->pfd[0].revents & POLLIN) {
+			bool was = paused;
+
+			if (accept_clients(s, sd, &paused) == -1) {
+				errno = ENOMEM;
+				return -1;
+			}
+			if (paused && !was)
+				paused_at = now_ms();
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server s = { .cap = 16 };
+	const char *what;
+	sigset_t waitmask;
+	uint16_t port;
+	int sd, status = EX_OK;
+
+	if (argc != 2 || parse_port(argv[1], &port) == -1) {
+		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (catch_signals(&waitmask) == -1)
+		err(EX_OSERR, "signals");
+	sd = open_server(SOCK_STREAM, port, &what);
+	if (sd == -1)
+		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
+	s.cl = malloc(s.cap * sizeof *s.cl);
+	s.pfd = malloc((s.cap + 1) * sizeof *s.pfd);
+	if (s.cl == NULL || s.pfd == NULL) {
+		warn("malloc");
+		status = EX_OSERR;
+	} else if (serve(&s, sd, &waitmask) == -1) {
+		warn("poll");
+		status = EX_OSERR;
+	}
+	while (s.n > 0)
+		drop_client(&s, s.n - 1);
+	free(s.cl);
+	free(s.pfd);
+	close(sd);
+	return status;
+}

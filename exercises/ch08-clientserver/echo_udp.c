@@ -1,0 +1,328 @@
+/*
+ * echo_udp - the echo service of RFC 862 over UDP: every datagram goes back to its sender.
+ *
+ * usage: echo_udp PORT
+ * out:   to the sender of each datagram, one datagram holding exactly the same bytes
+ *        (binary-safe, an empty one too).  No answer to a source port below 1024 or to a
+ *        broadcast, multicast or unspecified source address, IPv4-mapped forms included
+ *        (see reason_to_ignore); each of those gets a line on stderr instead.  Nothing on
+ *        stdout.
+ * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
+ *        71 socket/bind failed (a port in use, a port below 1024 without privilege),
+ *        74 receiving failed
+ * try:   ./echo_udp 5000     and elsewhere:  echo hello | nc -u -w1 ::1 5000
+ * text:  chapter 8, "Exercises", exercise 1 (the UDP half of RFC 862)
+ */
+#define _GNU_SOURCE	/* ppoll, SOCK_NONBLOCK and NI_MAXHOST are not in C17 */
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* Datagrams answered per wake-up, so that a flood cannot keep a SIGTERM waiting. */
+#define BATCH 64
+
+/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int signo)
+{
+	(void)signo;
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets
+ * a flag and is installed without SA_RESTART.  Both signals stay blocked
+ * except while the server sleeps in ppoll, which unblocks them atomically:
+ * one that arrives while a request is being served stays pending and
+ * interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored so that a vanished TCP client makes send fail with
+ * EPIPE instead of killing the server.  *WAITMASK receives the mask to
+ * sleep with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ign, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
+static int
+parse_port(const char *text, uint16_t *port)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value > 65535)
+		return -1;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+/*
+ * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
+ * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
+ * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
+ * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
+ * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
+ * share the port instead, so it is left off there.  The socket is
+ * non-blocking: what poll reported may be gone when we read it (a datagram
+ * with a bad checksum, a connection reset in the queue), and a blocking
+ * call would then hang the server.  Returns the socket, or -1 with errno
+ * set and *WHAT naming the call that failed.
+ */
+static int
+open_server(int type, uint16_t port, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	int sd, on = 1, off = 0, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Why a datagram must not be answered, or NULL when it may be.
+ *
+ * Nobody checks a UDP source address: whoever forges it chooses where our
+ * echo goes.  So:
+ *  - no answer to a source port below 1024.  The standard services live
+ *    there.  A datagram forged "from" port 7 of another echo server makes
+ *    us echo it there, and that server echoes it back to us, and so on:
+ *    one forged packet keeps two servers busy for ever with no client left,
+ *    and a few such loops saturate both hosts and the link between them.
+ *    The same loop runs with chargen (19), daytime (13) or any service
+ *    that answers whatever arrives.  Real clients send from an ephemeral
+ *    port (32768..60999 on Linux).
+ *  - no answer to a broadcast or multicast source.  The echo would go to
+ *    every host of a network, and any of them may answer back: one
+ *    datagram becomes many (amplification).  No host sends from such an
+ *    address; only a forger does.  IPv4 clients of the dual-stack socket
+ *    show as ::ffff:a.b.c.d, so the IPv4 rules apply to that form too.
+ *  - the unspecified address (0.0.0.0/8, ::) cannot be answered at all.
+ * Linux already drops most such "martian" sources as they come in from an
+ * interface; the check is here because a program must not count on that
+ * (it does not happen on loopback, for one).  A subnet's directed broadcast
+ * (192.0.2.255 on 192.0.2.0/24) would need the interface list to be
+ * recognized: that one is left to the kernel's martian filter.
+ *
+ * What no check can prevent: a forged ordinary source still gets its
+ * datagram back, one answer per request and of the same size.  Echo does
+ * not amplify, but it does reflect: an attacker can aim traffic at a
+ * victim through us.  That is why echo is off on most hosts today.
+ */
+static const char *
+reason_to_ignore(const struct sockaddr_storage *ss)
+{
+	uint32_t v4;	/* an IPv4 address, in network byte order until ntohl */
+	uint16_t port;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr))
+			return "multicast source";
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			return "unspecified source";
+		port = ntohs(sin6->sin6_port);
+		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return port < 1024 ? "source port below 1024" : NULL;
+		memcpy(&v4, &sin6->sin6_addr.s6_addr[12], sizeof v4);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		port = ntohs(sin->sin_port);
+		v4 = sin->sin_addr.s_addr;
+	} else {
+		return "unknown address family";
+	}
+	v4 = ntohl(v4);
+	if (IN_MULTICAST(v4))
+		return "multicast source";
+	if (v4 == INADDR_BROADCAST)
+		return "broadcast source";
+	if ((v4 >> 24) == 0)
+		return "unspecified source";
+	return port < 1024 ? "source port below 1024" : NULL;
+}
+
+/* One line on stderr for a datagram that gets no answer. */
+static void
+report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *why)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo((const struct sockaddr *)ss, sslen, host, sizeof host, serv, sizeof serv,
+	    NI_NUMERICHOST | NI_NUMERICSERV | NI_DGRAM) == 0)
+		warnx("not answering [%s]:%s: %s", host, serv, why);
+	else
+		warnx("not answering a datagram: %s", why);
+}
+
+/*
+ * Echoes the datagrams waiting on SD, at most BATCH of them, then returns
+ * to the caller's ppoll, where a pending SIGTERM is delivered.  Returns 0,
+ * or -1 with errno set when receiving fails for a reason that will not pass.
+ *
+ * The echo leaves from the address the routing table picks for the
+ * client.  On a host with several addresses that may not be the one the
+ * client wrote to, and a client that connected its UDP socket (nc -u does)
+ * then drops it; answering from the right address takes IPV6_RECVPKTINFO
+ * and sendmsg, which this chapter does not reach.
+ */
+static int
+answer_waiting(int sd)
+{
+	/*
+	 * The largest UDP payload is 65535 - 8 bytes (less over IPv4): a buffer
+	 * of 64 KiB holds any datagram whole, so nothing is cut off.  Static:
+	 * too big for a polite stack frame, and there is only one thread.
+	 */
+	static unsigned char buf[65536];
+
+	for (int i = 0; i < BATCH; i++) {
+		/* AF_UNSPEC, refused, should recvfrom ever leave no address (UDP always gives one). */
+		struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
+		socklen_t sslen = sizeof ss;
+		const char *why;
+		ssize_t len;
+
+		len = recvfrom(sd, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sslen);
+		if (len == -1) {
+			/* EAGAIN (the same number as EWOULDBLOCK on Linux): all answered. */
+			if (errno == EAGAIN)
+				return 0;
+			/* Memory pressure, or an ICMP error of an earlier answer. */
+			if (errno == EINTR || errno == ENOMEM || errno == ENOBUFS ||
+			    errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH) {
+				warn("recvfrom");
+				continue;
+			}
+			return -1;
+		}
+		why = reason_to_ignore(&ss);
+		if (why != NULL) {
+			report_ignored(&ss, sslen, why);
+			continue;
+		}
+		/*
+		 * Non-blocking: with the send buffer full (a flood), this echo
+		 * is dropped, as UDP may drop any datagram, instead of stalling
+		 * the server.  A failure is this client's (unreachable, refused
+		 * by a firewall), never the server's.
+		 */
+		if (sendto(sd, buf, (size_t)len, 0, (const struct sockaddr *)&ss, sslen) == -1)
+			warn("sendto");
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *what;
+	sigset_t waitmask;
+	uint16_t port;
+	int sd, status = EX_OK;
+
+	if (argc != 2 || parse_port(argv[1], &port) == -1) {
+		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (catch_signals(&waitmask) == -1)
+		err(EX_OSERR, "signals");
+	sd = open_server(SOCK_DGRAM, port, &what);
+	if (sd == -1)
+		err(EX_OSERR, "%s (UDP port %u)", what, (unsigned int)port);
+
+	while (!stop) {
+		struct pollfd pfd = { .fd = sd, .events = POLLIN };
+
+		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+			if (errno == EINTR)	/* a signal: the loop test decides */
+				continue;
+			warn("ppoll");
+			status = EX_OSERR;
+			break;
+		}
+		if (answer_waiting(sd) == -1) {
+			warn("recvfrom");
+			status = EX_IOERR;
+			break;
+		}
+	}
+	close(sd);
+	return status;
+}

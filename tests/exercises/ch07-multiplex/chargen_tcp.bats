@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# chargen_tcp (chapter 7, exercise 1): RFC 864 over TCP.  Each client gets the RFC's pattern from
+# line 0: 72 characters a line from the ring of the 95 printable ASCII characters (space to
+# tilde), line N starting at ring character N (mod 95), CR LF after each line; to every client at
+# once; what clients send is thrown away; a client that stops reading holds up nobody; a closed
+# client is noticed and its descriptor closed.  Exit 0 on SIGINT/SIGTERM, 64 for bad arguments,
+# 71 when the port is taken.
+load ../../helper
+load ../../lib/ch07_exercises
+program CHARGEN_TCP exercises/ch07-multiplex/chargen_tcp
+
+LINE=74	# 72 characters, CR, LF
+
+setup_file() {
+	# 400 lines: more than four turns of the 95-line ring.
+	chargen_expected 400 >"$BATS_FILE_TMPDIR/expected"
+}
+
+start_chargen() {
+	port=$(free_port)
+	start_server tcp "$port" "$CHARGEN_TCP" "$port"
+	base=$(fd_count "$SERVER_PID")
+}
+
+# LINES lines read from a new client (MODE: half, garbage) must be the pattern's first ones.
+pattern_from() {
+	local host=$1 lines=$2 mode=${3:-}
+	peer read "$host" "$port" $((lines * LINE)) $mode >"$BATS_TEST_TMPDIR/got"
+	head -c $((lines * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
+
+# A normal client gets the pattern: the proof, after each hostile act, that the server serves.
+served() { pattern_from "$1" 100; }
+
+@test "chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
+	start_chargen
+	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh ::1 "$port"
+	assert_line --index 0 ' !"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefg'$'\r'
+	assert_line --index 1 '!"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefgh'$'\r'
+}
+
+@test "chargen_tcp's first 200 lines match RFC 864 byte for byte, over ::1" {
+	start_chargen
+	pattern_from ::1 200
+}
+
+@test "chargen_tcp's first 200 lines match RFC 864 byte for byte, over 127.0.0.1" {
+	start_chargen
+	pattern_from 127.0.0.1 200
+}
+
+@test "chargen_tcp's first 400 lines match RFC 864 with nc as the client, over both families" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
+		cmp "$BATS_FILE_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	done
+}
+
+@test "chargen_tcp streams to two clients at once, each its own stream from line 0" {
+	start_chargen
+	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
+	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >>"$BATS_TEST_TMPDIR/want"
+	for host in ::1 127.0.0.1; do
+		# Both connected, read in turns: a server that serves one client at a time never
+		# sends to the second while the first is connected, and the peer times out.
+		peer read-both "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
+		cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	done
+}
+
+@test "chargen_tcp: a client that stops reading does not stall a second client" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/stalled"
+		stalled=$BG_PID
+		wait_for_output connected "$BATS_TEST_TMPDIR/stalled"
+		# 5 MiB for the second client: far more than the stalled one's buffers can take, so the
+		# server must be writing to one while the other's window is closed.
+		run -0 client sh -c 'nc -d "$1" "$2" | head -c 5242880 | wc -c' sh "$host" "$port"
+		assert_output 5242880
+		served "$host"
+		kill "$stalled"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "chargen_tcp notices a closed client: its descriptor count returns to baseline" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		for _ in 1 2 3; do
+			served "$host"
+		done
+		# The stalled client is closed while the server's data waits for it.
+		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/stalled"
+		wait_for_output connected "$BATS_TEST_TMPDIR/stalled"
+		kill "$BG_PID"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		pattern_from "$host" 200 garbage
+		# RFC 864: the stream goes on until the client closes; a half-close is not a close.
+		pattern_from "$host" 200 half
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "chargen_tcp survives a client that connects and resets at once" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		run -0 peer reset "$host" "$port"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "chargen_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
+	start_chargen
+	for host in ::1 127.0.0.1; do
+		run -0 peer rapid "$host" "$port" 500
+		assert_output "500 connections"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "chargen_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
+	port=$(free_port)
+	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
+	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$CHARGEN_TCP" "$port"
+	base=$(fd_count "$SERVER_PID")
+	start_peer hold-many ::1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	flood=$BG_PID
+	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
+	# The held clients never read, so once their windows are full a correct server idles;
+	# one that polls the listener again at once after EMFILE spins.  Allow 30% of one CPU.
+	sleep 0.5
+	t0=$(cpu_ticks "$SERVER_PID")
+	sleep 1
+	t1=$(cpu_ticks "$SERVER_PID")
+	echo "CPU while out of descriptors: $((t1 - t0)) ticks in 1 s ($(getconf CLK_TCK)/s)" >&3
+	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
+	kill "$flood"
+	wait_fds "$SERVER_PID" "$base"
+	served ::1
+	served 127.0.0.1
+}
+
+@test "chargen_tcp exits 0 on SIGTERM" {
+	start_chargen
+	served ::1
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "chargen_tcp exits 0 on SIGINT, even with a client connected" {
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server tcp "$port" env --default-signal=INT "$CHARGEN_TCP" "$port"
+	start_peer hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "chargen_tcp exits 71 with the system's message when the port is taken" {
+	start_chargen
+	run -71 --separate-stderr client "$CHARGEN_TCP" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+@test "chargen_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$CHARGEN_TCP" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+@test "chargen_tcp rejects a wrong number of arguments with 64" {
+	run -64 --separate-stderr client "$CHARGEN_TCP"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$CHARGEN_TCP" 5000 extra
+	[ -n "$stderr" ]
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# echo_tcp (chapter 8, exercise 1): RFC 862 over TCP.  Every byte a client sends comes back to it,
+# binary-safe, to many clients at once.  A client that sends but never reads must neither make
+# the server buffer without bound nor hold up the other clients (backpressure).  Clients that
+# reset, half-close, or come and go by the thousand leave nothing open behind them.  Exit 0 on
+# SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
+load ../../helper
+load ../../lib/ch07_exercises
+program ECHO_TCP exercises/ch08-clientserver/echo_tcp
+
+MIB=1048576
+
+# A normal client gets its echo: the proof, after each hostile act, that the server still serves.
+served() {
+	run -0 peer echo-check "$1" "$port" 1000
+	assert_output "echoed 1000 bytes, then EOF"
+}
+
+start_echo() {
+	port=$(free_port)
+	start_server tcp "$port" "$ECHO_TCP" "$port"
+	base=$(fd_count "$SERVER_PID")
+}
+
+@test "echo_tcp echoes 1 byte and a line over both families, with nc" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		# nc -N half-closes after its input; the server closes once all is echoed.
+		run -0 client sh -c 'printf x | nc -N "$1" "$2" | od -An -c' sh "$host" "$port"
+		assert_output '   x'
+		run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | od -An -c' sh "$host" "$port"
+		assert_output '   h   e   l   l   o   ,       e   c   h   o  \r  \n'
+	done
+}
+
+@test "echo_tcp echoes 1 MiB of random bytes with NULs identically, over ::1" {
+	start_echo
+	# The peer sends while it reads: the echo comes back while the data is still going out.
+	run -0 peer echo-check ::1 "$port" "$MIB"
+	assert_output "echoed $MIB bytes, then EOF"
+}
+
+@test "echo_tcp echoes 1 MiB of random bytes with NULs identically, over 127.0.0.1" {
+	start_echo
+	run -0 peer echo-check 127.0.0.1 "$port" "$MIB"
+	assert_output "echoed $MIB bytes, then EOF"
+}
+
+@test "echo_tcp echoes 1 MiB from nc -N byte for byte (cmp), over both families" {
+	start_echo
+	head -c "$MIB" /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	printf '\0\0\0' >>"$BATS_TEST_TMPDIR/in"
+	for host in ::1 127.0.0.1; do
+		client nc -N "$host" "$port" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+		cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	done
+}
+
+@test "echo_tcp gives 50 concurrent clients each their own data back" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		# 50 connections open at once, all sending 64 KiB interleaved: one process must multiplex.
+		run -0 peer echo-many "$host" "$port" 50 65536
+		assert_output "50 clients got their own 65536 bytes back"
+	done
+}
+
+@test "echo_tcp: a client that sends a lot and never reads stalls neither a second client nor grows the server" {
+	for host in ::1 127.0.0.1; do
+		start_echo
+		rss0=$(rss_kb "$SERVER_PID")
+		# The hog offers 64 MiB and never reads its echo.  With backpressure it stalls after
+		# a bounded amount; a server that buffers without bound takes all of it.
+		start_peer hog "$host" "$port" $((64 * MIB)) >"$BATS_TEST_TMPDIR/hog"
+		wait_for_output "sent" "$BATS_TEST_TMPDIR/hog"
+		served "$host"
+		rss1=$(rss_kb "$SERVER_PID")
+		echo "VmRSS ${rss0} kB before, ${rss1} kB with the hog; $(cat "$BATS_TEST_TMPDIR/hog")" >&3
+		# 16 MiB is far above any per-client cap worth the name, far below 64 MiB.
+		((rss1 - rss0 < 16384))
+		kill "$BG_PID"
+		wait_fds "$SERVER_PID" "$base"
+		served "$host"
+		stop_all
+	done
+}
+
+@test "echo_tcp survives a client that connects and resets at once" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		run -0 peer reset "$host" "$port"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "echo_tcp echoes to a half-closed client and then closes" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		# Half-close with nothing sent: EOF at once, no byte back.
+		run -0 peer echo-check "$host" "$port" 0
+		assert_output "echoed 0 bytes, then EOF"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		run -0 peer rapid "$host" "$port" 500
+		assert_output "500 connections"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "echo_tcp survives garbage thrown at it by a client that closes without reading" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		# 256 KiB of random bytes, then gone: the echo meets a reset.
+		run -0 client sh -c 'head -c 262144 /dev/urandom | nc -N -w1 "$1" "$2" >/dev/null' sh "$host" "$port"
+		run -0 peer reset "$host" "$port"
+		served "$host"
+		wait_fds "$SERVER_PID" "$base"
+	done
+}
+
+@test "echo_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
+	port=$(free_port)
+	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
+	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$ECHO_TCP" "$port"
+	base=$(fd_count "$SERVER_PID")
+	start_peer hold-many ::1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	flood=$BG_PID
+	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
+	# Connections still wait in the listen queue: a server that polls the listener again at
+	# once after EMFILE spins at full CPU.  Allow 30% of one CPU over a second.
+	t0=$(cpu_ticks "$SERVER_PID")
+	sleep 1
+	t1=$(cpu_ticks "$SERVER_PID")
+	echo "CPU while out of descriptors: $((t1 - t0)) ticks in 1 s ($(getconf CLK_TCK)/s)" >&3
+	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
+	kill "$flood"
+	wait_fds "$SERVER_PID" "$base"
+	served ::1
+	served 127.0.0.1
+}
+
+@test "echo_tcp exits 0 on SIGTERM" {
+	start_echo
+	served ::1
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "echo_tcp exits 0 on SIGINT, even with clients connected" {
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server tcp "$port" env --default-signal=INT "$ECHO_TCP" "$port"
+	start_peer hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "echo_tcp exits 71 with the system's message when the port is taken" {
+	start_echo
+	run -71 --separate-stderr client "$ECHO_TCP" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+@test "echo_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$ECHO_TCP" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+@test "echo_tcp rejects a wrong number of arguments with 64" {
+	run -64 --separate-stderr client "$ECHO_TCP"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$ECHO_TCP" 5000 extra
+	[ -n "$stderr" ]
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# echo_udp (chapter 8, exercise 1, the UDP half of RFC 862): every datagram goes back to its
+# sender as one datagram with exactly the same bytes.  No answer to a source port below 1024,
+# nor to a broadcast or multicast source (reflection loops, amplification).  Exit 0 on
+# SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
+load ../../helper
+load ../../lib/ch07_exercises
+program ECHO_UDP exercises/ch08-clientserver/echo_udp
+
+start_echo() {
+	port=$(free_port)
+	start_server udp "$port" "$ECHO_UDP" "$port"
+}
+
+@test "echo_udp echoes datagrams of 0, 1, 1472 and 8000 random bytes exactly, over ::1" {
+	start_echo
+	run -0 peer udp-echo ::1 "$port" 0 1 1472 8000
+	assert_output $'0: echoed\n1: echoed\n1472: echoed\n8000: echoed'
+}
+
+@test "echo_udp echoes datagrams of 0, 1, 1472 and 8000 random bytes exactly, over 127.0.0.1" {
+	start_echo
+	run -0 peer udp-echo 127.0.0.1 "$port" 0 1 1472 8000
+	assert_output $'0: echoed\n1: echoed\n1472: echoed\n8000: echoed'
+}
+
+@test "echo_udp echoes the largest datagrams whole: 65507 bytes (IPv4), 65527 bytes (IPv6)" {
+	start_echo
+	run -0 peer udp-echo 127.0.0.1 "$port" 65507
+	assert_output '65507: echoed'
+	run -0 peer udp-echo ::1 "$port" 65527
+	assert_output '65527: echoed'
+}
+
+@test "echo_udp echoes a line from nc -u over both families" {
+	start_echo
+	for host in ::1 127.0.0.1; do
+		run -0 client sh -c 'printf "hello, echo\n" | nc -u -w1 "$1" "$2"' sh "$host" "$port"
+		assert_output 'hello, echo'
+	done
+}
+
+@test "echo_udp does not answer source ports below 1024 nor broadcast or multicast sources" {
+	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
+	# In a private network namespace the test is root: it may bind ports below 1024 and forge
+	# source addresses with a raw socket.  The server runs in the same namespace.
+	run -0 client unshare -rn "$PYTHON" "$EX7_PEER" netns-udp "$BATS_TEST_TMPDIR/netns.err" "$ECHO_UDP"
+	for host in ::1 127.0.0.1; do
+		assert_line "$host source port 7: no answer"
+		assert_line "$host source port 1023: no answer"
+		# The boundary, and the proof that the server was answering at all.
+		assert_line "$host source port 1024: answered"
+	done
+	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.
+	assert_line "source 224.0.0.1: no answer"
+	assert_line "source 255.255.255.255: no answer"
+}
+
+@test "echo_udp: a multicast IPv6 source cannot be tested" {
+	skip "Linux drops every IPv6 packet with a multicast source on input (RFC 4291, 2.7), even on loopback, so no server can ever see one"
+}
+
+@test "echo_udp exits 0 on SIGTERM" {
+	start_echo
+	run -0 peer udp-echo ::1 "$port" 5
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "echo_udp exits 0 on SIGINT" {
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server udp "$port" env --default-signal=INT "$ECHO_UDP" "$port"
+	kill -INT "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+@test "echo_udp exits 71 with the system's message when the port is taken" {
+	port=$(free_port)
+	# Held without SO_REUSEADDR: even a server that sets it cannot share the port.
+	start_server udp "$port" "$PYTHON" "$EX7_PEER" occupy-udp "$port"
+	run -71 --separate-stderr client "$ECHO_UDP" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
+}
+
+@test "echo_udp rejects a port that is not a decimal number in 0..65535 with 64" {
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$ECHO_UDP" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+@test "echo_udp rejects a wrong number of arguments with 64" {
+	run -64 --separate-stderr client "$ECHO_UDP"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$ECHO_UDP" 5000 extra
+	[ -n "$stderr" ]
+}

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""ch07_exercises_peer.py - the peer of the echo (RFC 862) and chargen (RFC 864) grading suites.
+
+Every wait has a deadline of $NETPROG_TIMEOUT seconds (10 unless set).  Results go to stdout
+as fixed lines that the suites assert (raw bytes where said).
+
+  echo-check HOST PORT SIZE      send SIZE random bytes (NULs included) while reading the echo,
+                                 half-close, read to EOF; prints "echoed SIZE bytes, then EOF"
+                                 or what went wrong.
+  echo-many HOST PORT N SIZE     N connections at once, each sending its own SIZE random bytes
+                                 interleaved with the others and reading its echo; prints
+                                 "N clients got their own SIZE bytes back" or the first failure.
+  hog HOST PORT LIMIT            connect with a small receive buffer, send up to LIMIT bytes
+                                 and never read; prints "sent N bytes" once sending stalls (or
+                                 LIMIT is reached), then holds the connection until killed.
+  hold HOST PORT                 connect with a small receive buffer, print "connected", never
+                                 read, hold until killed.
+  hold-many HOST PORT N          open N connections (as many as the server lets complete),
+                                 print "holding N", hold them until killed.
+  read HOST PORT SIZE [half|garbage]  read SIZE bytes and write them raw to stdout, then close;
+                                 "half" half-closes first, "garbage" sends random bytes first.
+  read-both HOST PORT SIZE       two connections open at once, read in turns (a chunk from one,
+                                 then from the other) until each has SIZE bytes; writes the
+                                 first one's bytes, then the second one's, raw to stdout.
+  reset HOST PORT                connect and reset at once (SO_LINGER 0, close).
+  rapid HOST PORT N              N connections one after the other, each closed at once;
+                                 prints "N connections".
+  udp-echo HOST PORT SIZE...     from one socket, one datagram of random bytes of each SIZE;
+                                 each must come back identical: prints "SIZE: echoed" or
+                                 "SIZE: no echo" / "SIZE: wrong echo".
+  occupy-udp PORT                bind UDP PORT on :: for both families, without SO_REUSEADDR,
+                                 print "bound", hold it until killed.
+  netns-udp ERRFILE PROGRAM      inside a fresh network namespace (unshare -rn): start PROGRAM
+                                 PORT, send datagrams from source ports 7, 1023 and 1024 on
+                                 both families and from forged broadcast and multicast IPv4
+                                 sources; one line per case.  PROGRAM's stderr goes to ERRFILE.
+"""
+import ctypes
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+TIMEOUT = float(os.environ.get("NETPROG_TIMEOUT", "10"))
+GRACE = 0.2     # how long "no answer" is awaited once the server is known to be past it
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def connect(host, port, rcvbuf=None):
+    sock = socket.socket(family(host), socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(TIMEOUT)
+    sock.connect((host, int(port)))
+    return sock
+
+
+def payload(size):
+    # Random bytes with a run of NULs in the middle: a C string bug loses them.
+    data = bytearray(os.urandom(size))
+    data[size // 2:size // 2 + 16] = bytes(min(16, size - size // 2))
+    return bytes(data)
+
+
+class Echo:
+    """One echo client driven by a selector: sends DATA, half-closes, reads to EOF."""
+
+    def __init__(self, host, port, size):
+        self.data = payload(size)
+        self.sock = connect(host, port)
+        self.sock.setblocking(False)
+        self.sent = 0
+        self.got = bytearray()
+        self.done = False
+        self.how = None
+        if not self.data:
+            self.sock.shutdown(socket.SHUT_WR)
+
+    def events(self):
+        ev = selectors.EVENT_READ
+        if self.sent < len(self.data):
+            ev |= selectors.EVENT_WRITE
+        return ev
+
+    def step(self, mask):
+        if mask & selectors.EVENT_WRITE:
+            try:
+                self.sent += self.sock.send(self.data[self.sent:self.sent + 65536])
+            except BlockingIOError:
+                pass
+            if self.sent == len(self.data):
+                self.sock.shutdown(socket.SHUT_WR)
+        if mask & selectors.EVENT_READ:
+            try:
+                chunk = self.sock.recv(65536)
+            except BlockingIOError:
+                return
+            except ConnectionResetError:
+                self.done, self.how = True, "reset"
+                return
+            if not chunk:
+                self.done, self.how = True, "EOF"
+            self.got += chunk
+
+    def verdict(self):
+        n = len(self.data)
+        if not self.done:
+            return f"timed out after sending {self.sent} of {n} bytes, {len(self.got)} back"
+        if bytes(self.got) != self.data:
+            same = next((i for i, (a, b) in enumerate(zip(self.got, self.data)) if a != b),
+                        min(len(self.got), n))
+            return f"sent {n} bytes, got {len(self.got)} back, first difference at {same}"
+        return f"echoed {n} bytes, then {self.how}"
+
+
+def run_echoes(clients):
+    sel = selectors.DefaultSelector()
+    for c in clients:
+        sel.register(c.sock, c.events(), c)
+    deadline = time.monotonic() + TIMEOUT
+    live = len(clients)
+    while live and time.monotonic() < deadline:
+        for key, mask in sel.select(0.1):
+            c = key.data
+            c.step(mask)
+            if c.done:
+                sel.unregister(c.sock)
+                live -= 1
+            else:
+                sel.modify(c.sock, c.events(), c)
+    for c in clients:
+        c.sock.close()
+
+
+def echo_check(host, port, size):
+    c = Echo(host, port, int(size))
+    run_echoes([c])
+    print(c.verdict())
+
+
+def echo_many(host, port, n, size):
+    clients = [Echo(host, port, int(size)) for _ in range(int(n))]
+    run_echoes(clients)
+    for i, c in enumerate(clients):
+        v = c.verdict()
+        if not v.startswith("echoed"):
+            print(f"client {i}: {v}")
+            return
+    print(f"{n} clients got their own {size} bytes back")
+
+
+def hog(host, port, limit):
+    sock = connect(host, port, rcvbuf=4096)
+    sock.setblocking(False)
+    block = os.urandom(65536)
+    sent, limit = 0, int(limit)
+    last = time.monotonic()
+    while sent < limit and time.monotonic() - last < 0.5:
+        try:
+            sent += sock.send(block[:limit - sent])
+            last = time.monotonic()
+        except BlockingIOError:
+            time.sleep(0.01)
+    print(f"sent {sent} bytes", flush=True)
+    signal.pause()
+
+
+def hold(host, port):
+    sock = connect(host, port, rcvbuf=4096)
+    print("connected", flush=True)
+    signal.pause()
+    sock.close()
+
+
+def hold_many(host, port, n):
+    socks = []
+    for _ in range(int(n)):
+        # The server may not accept them (that is the point); the kernel completes the
+        # handshake for the listen queue anyway, then refuses or drops when it is full.
+        s = socket.socket(family(host), socket.SOCK_STREAM)
+        s.settimeout(0.5)
+        try:
+            s.connect((host, int(port)))
+            socks.append(s)
+        except OSError:
+            s.close()
+    print(f"holding {len(socks)}", flush=True)
+    signal.pause()
+
+
+def read(host, port, size, how=None):
+    sock = connect(host, port)
+    if how == "half":
+        sock.shutdown(socket.SHUT_WR)
+    elif how == "garbage":
+        sock.sendall(payload(4096))
+    want, got = int(size), bytearray()
+    while len(got) < want:
+        chunk = sock.recv(want - len(got))
+        if not chunk:
+            break
+        got += chunk
+    sys.stdout.buffer.write(got)
+    sock.close()
+
+
+def read_both(host, port, size):
+    socks = [connect(host, port), connect(host, port)]
+    want = int(size)
+    got = [bytearray(), bytearray()]
+    while any(len(g) < want for g in got):
+        for sock, g in zip(socks, got):
+            if len(g) < want:
+                chunk = sock.recv(min(4096, want - len(g)))
+                if not chunk:
+                    raise SystemExit(f"EOF after {len(g)} bytes")
+                g += chunk
+    for sock in socks:
+        sock.close()
+    sys.stdout.buffer.write(got[0] + got[1])
+
+
+def reset(host, port):
+    sock = connect(host, port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def rapid(host, port, n):
+    for _ in range(int(n)):
+        connect(host, port).close()
+    print(f"{n} connections")
+
+
+def recv_within(sock, seconds):
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    ready = sel.select(seconds)
+    sel.close()
+    return sock.recv(65536) if ready else None
+
+
+def udp_echo(host, port, sizes):
+    with socket.socket(family(host), socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        for size in sizes:
+            data = payload(int(size))
+            sock.sendto(data, (host, int(port)))
+            back = recv_within(sock, TIMEOUT)
+            if back is None:
+                print(f"{size}: no echo")
+            else:
+                print(f"{size}: {'echoed' if back == data else 'wrong echo'}")
+
+
+def occupy_udp(port):
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(("::", int(port)))
+    print("bound", flush=True)
+    signal.pause()
+
+
+# ---- inside a private network namespace ----------------------------------------------
+
+def lo_tx_packets():
+    """Packets sent on lo, from /proc/net/dev (per network namespace)."""
+    with open("/proc/net/dev") as dev:
+        for line in dev:
+            name, _, counters = line.partition(":")
+            if name.strip() == "lo":
+                return int(counters.split()[9])
+    raise RuntimeError("no lo in /proc/net/dev")
+
+
+def forge_udp4(src, dst, sport, dport, data=b"echo me"):
+    """An IPv4 UDP datagram from any source address, through a raw socket (root in the
+    namespace has CAP_NET_RAW there).  UDP checksum 0 means none, allowed over IPv4."""
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, socket.IPPROTO_UDP, 0,
+                     socket.inet_pton(socket.AF_INET, src), socket.inet_pton(socket.AF_INET, dst))
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as raw:
+        raw.sendto(ip + udp, (dst, 0))
+
+
+def control(host, port):
+    """A normal datagram from an ephemeral port; True when it is echoed.  The server reads
+    in order, so once this one is echoed, every earlier one has been read."""
+    with socket.socket(family(host), socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        sock.sendto(b"control", (host, port))
+        return recv_within(sock, TIMEOUT) == b"control"
+
+
+def low_port_case(host, port, sport):
+    with socket.socket(family(host), socket.SOCK_DGRAM) as low:
+        low.bind((host, sport))
+        low.sendto(b"echo me", (host, port))
+        if not control(host, port):
+            return f"{host} source port {sport}: the control datagram got no echo"
+        answered = recv_within(low, GRACE) is not None
+    return f"{host} source port {sport}: {'answered' if answered else 'no answer'}"
+
+
+def forged_case(src, port):
+    before = lo_tx_packets()
+    forge_udp4(src, "127.0.0.1", 40000, port)
+    if not control("127.0.0.1", port):
+        return f"source {src}: the control datagram got no echo"
+    time.sleep(GRACE)
+    # The forged datagram, the control datagram and its echo: 3 packets on lo.
+    extra = lo_tx_packets() - before - 3
+    return f"source {src}: " + ("no answer" if extra == 0 else f"answered ({extra} more packets)")
+
+
+def udp_bound(port):
+    out = subprocess.run(["ss", "-Hlun", f"sport = :{port}"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.strip() != ""
+
+
+def netns_udp(errfile, program):
+    for cmd in (["ip", "link", "set", "lo", "up"],
+                # Routes for the forged sources, so that a wrong answer could leave on lo.
+                ["ip", "route", "add", "224.0.0.0/4", "dev", "lo"],
+                ["ip", "route", "add", "255.255.255.255/32", "dev", "lo"]):
+        subprocess.run(cmd, check=True)
+    port = 7007
+    with open(errfile, "wb") as err:
+        # PR_SET_PDEATHSIG (1): the server dies with us, even by SIGKILL.
+        server = subprocess.Popen([program, str(port)], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=err,
+                                  preexec_fn=lambda: ctypes.CDLL(None).prctl(1, signal.SIGKILL))
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not udp_bound(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                print("the server did not bind its port")
+                return 1
+            time.sleep(0.02)
+        for host in ("::1", "127.0.0.1"):
+            for sport in (7, 1023, 1024):
+                print(low_port_case(host, port, sport), flush=True)
+        for src in ("224.0.0.1", "255.255.255.255"):
+            print(forged_case(src, port), flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return 0
+
+
+MODES = {
+    "echo-check": (echo_check, 3), "echo-many": (echo_many, 4), "hog": (hog, 3),
+    "hold": (hold, 2), "hold-many": (hold_many, 3), "read": (read, 3),
+    "read-both": (read_both, 3), "reset": (reset, 2),
+    "rapid": (rapid, 3), "netns-udp": (netns_udp, 2),
+    "occupy-udp": (occupy_udp, 1),
+}
+
+
+def main():
+    # SIGTERM (from `timeout` or teardown) unwinds, so the finally blocks run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args = sys.argv[1:]
+    if len(args) >= 4 and args[0] == "udp-echo":
+        return udp_echo(args[1], args[2], args[3:])
+    if args and args[0] == "read" and len(args) == 5:
+        return read(*args[1:])
+    if args and args[0] in MODES and len(args) == MODES[args[0]][1] + 1:
+        return MODES[args[0]][0](*args[1:])
+    sys.stderr.write(__doc__)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main())
