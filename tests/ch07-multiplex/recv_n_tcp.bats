@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# recv_n_tcp PORT: the fork-per-connection server.  One dual-stack listener on the
+# wildcard address; every client served at once by its own child; reports
+# "Received from ADDR:PORT", "Data from ADDR:PORT (N bytes)" + N bytes + newline,
+# "Closed ADDR:PORT (N bytes)" or "Reset ADDR:PORT (N bytes): REASON"; children closed,
+# reaped and never zombies; hostile clients do not stop it.
+load ../helper
+load ../lib/ch06_uniplex
+load ../lib/ch07_servers
+program RECV_N_TCP ch07-multiplex/recv_n_tcp
+
+@test "recv_n_tcp: three clients at once are all served at once (::1)" {
+	ch07_three_at_once "$RECV_N_TCP" ::1
+}
+
+@test "recv_n_tcp: three clients at once are all served at once (127.0.0.1)" {
+	ch07_three_at_once "$RECV_N_TCP" 127.0.0.1
+}
+
+@test "recv_n_tcp: listens on the wildcard address, not on loopback only" {
+	ch07_wildcard "$RECV_N_TCP"
+}
+
+# A child that kept the listening socket would keep the port open after the parent
+# ends, and could accept connections nobody serves: while a child serves a client,
+# only one process (the parent) holds the listening socket.
+@test "recv_n_tcp: only the parent holds the listening socket while a child serves" {
+	local port
+	port=$(free_port)
+	start_server tcp "$port" "$RECV_N_TCP" "$port"
+	start_py tcp-hold ::1 "$port" busy
+	wait_for_output busy
+	[ "$(children "$SERVER_PID")" -eq 1 ]
+	run ss -Hltnp "sport = :$port"
+	assert_output --partial "pid=$SERVER_PID,"
+	[ "$(grep -o 'pid=' <<<"$output" | wc -l)" -eq 1 ]
+}
+
+@test "recv_n_tcp: every byte value and 1 MiB of random bytes arrive intact (::1)" {
+	ch07_binary "$RECV_N_TCP" ::1
+}
+
+@test "recv_n_tcp: every byte value and 1 MiB of random bytes arrive intact (127.0.0.1)" {
+	ch07_binary "$RECV_N_TCP" 127.0.0.1
+}
+
+@test "recv_n_tcp: a half-close gets the server's EOF back (::1)" {
+	ch07_half_close "$RECV_N_TCP" ::1
+}
+
+@test "recv_n_tcp: a half-close gets the server's EOF back (127.0.0.1)" {
+	ch07_half_close "$RECV_N_TCP" 127.0.0.1
+}
+
+@test "recv_n_tcp: resets at once and mid-stream do not stop it, descriptors come back" {
+	ch07_resets "$RECV_N_TCP"
+}
+
+@test "recv_n_tcp: 500 rapid connects leave no zombie and no descriptor behind" {
+	ch07_rapid "$RECV_N_TCP" 250
+}
+
+@test "recv_n_tcp: 200 clients held at once are all served" {
+	ch07_many "$RECV_N_TCP" 200
+}
+
+@test "recv_n_tcp: a client that never reads does not stop another" {
+	ch07_never_reads "$RECV_N_TCP"
+}
+
+@test "recv_n_tcp: a flood past the descriptor limit is no busy loop, and it serves after" {
+	ch07_emfile "$RECV_N_TCP" 0
+}
+
+@test "recv_n_tcp: SIGTERM and SIGINT end it with 0, idle or serving" {
+	ch07_signals "$RECV_N_TCP"
+}
+
+# PR_SET_PDEATHSIG or the like: a child left behind would hold its client forever.
+@test "recv_n_tcp: the child serving a client ends with the server" {
+	local port child
+	port=$(free_port)
+	start_server tcp "$port" "$RECV_N_TCP" "$port"
+	start_py tcp-hold 127.0.0.1 "$port" busy
+	wait_for_output busy
+	wait_children "$SERVER_PID" 1
+	child=$(cat /proc/"$SERVER_PID"/task/*/children)
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+	local deadline=$((SECONDS + NETPROG_TIMEOUT))
+	while kill -0 "$child" 2>/dev/null && ((SECONDS < deadline)); do
+		sleep 0.05
+	done
+	run kill -0 "$child"
+	assert_failure
+}
+
+@test "recv_n_tcp: a port in use is the system's message and 71" {
+	ch07_port_in_use "$RECV_N_TCP"
+}
+
+@test "recv_n_tcp: bad arguments are usage errors (64)" {
+	ch07_usage "$RECV_N_TCP"
+}
