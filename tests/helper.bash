@@ -13,6 +13,9 @@
 #   client CMD...           CMD under `timeout`, so no test can hang
 #   stop_all                SIGTERM, then SIGKILL, everything started (the default teardown)
 #   $PYTHON                 the Python 3 interpreter for peers written in Python
+#   assert_bad_ports PROG   PROG PORT exits 64, with a message and nothing on stdout, for every
+#                           PORT that is not a decimal number in 0..65535
+#   assert_bad_argc PROG    PROG with no argument and with two exits 64 with a message
 #
 # Every wait has a deadline of $NETPROG_TIMEOUT seconds (10; `make valgrind` raises it).
 bats_require_minimum_version 1.5.0
@@ -157,3 +160,19 @@ stop_all() {
 	NETPROG_PIDS=()
 }
 teardown() { stop_all; }
+
+assert_bad_ports() {
+	local bad
+	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
+		run -64 --separate-stderr client "$1" "$bad"
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+}
+
+assert_bad_argc() {
+	run -64 --separate-stderr client "$1"
+	[ -n "$stderr" ]
+	run -64 --separate-stderr client "$1" 5000 extra
+	[ -n "$stderr" ]
+}

@@ -69,8 +69,7 @@ wait_udp_queue() {
 #                                              PORT replaced by the port, has run against it),
 #                                              SIG ends it with 0
 #   service_port_taken PROTO PROG              71 and the system's "Address already in use"
-#   service_bad_ports PROG                     64 and a message for every PORT not a decimal 0..65535
-#   service_bad_argc PROG                      64 and a message for no argument and for two
+# (bad ports and argument counts: assert_bad_ports and assert_bad_argc in the helper)
 service_stops_on() {
 	local sig=$1 proto=$2 prog=$3 port arg cmd=()
 	shift 3
@@ -93,20 +92,4 @@ service_port_taken() {
 	run -71 --separate-stderr client "$2" "$port"
 	assert_output ''
 	[[ $stderr == *"Address already in use"* ]]
-}
-
-service_bad_ports() {
-	local bad
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$1" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
-}
-
-service_bad_argc() {
-	run -64 --separate-stderr client "$1"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$1" 5000 extra
-	[ -n "$stderr" ]
 }

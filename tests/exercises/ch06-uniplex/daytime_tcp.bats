@@ -111,9 +111,9 @@ ask_nc() {
 }
 
 @test "daytime_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
-	service_bad_ports "$DAYTIME_TCP"
+	assert_bad_ports "$DAYTIME_TCP"
 }
 
 @test "daytime_tcp rejects a wrong number of arguments with 64" {
-	service_bad_argc "$DAYTIME_TCP"
+	assert_bad_argc "$DAYTIME_TCP"
 }

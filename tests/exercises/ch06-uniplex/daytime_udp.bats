@@ -101,9 +101,9 @@ program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
 }
 
 @test "daytime_udp rejects a port that is not a decimal number in 0..65535 with 64" {
-	service_bad_ports "$DAYTIME_UDP"
+	assert_bad_ports "$DAYTIME_UDP"
 }
 
 @test "daytime_udp rejects a wrong number of arguments with 64" {
-	service_bad_argc "$DAYTIME_UDP"
+	assert_bad_argc "$DAYTIME_UDP"
 }

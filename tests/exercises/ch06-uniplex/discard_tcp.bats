@@ -92,9 +92,9 @@ TEN_MIB=10485760
 }
 
 @test "discard_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
-	service_bad_ports "$DISCARD_TCP"
+	assert_bad_ports "$DISCARD_TCP"
 }
 
 @test "discard_tcp rejects a wrong number of arguments with 64" {
-	service_bad_argc "$DISCARD_TCP"
+	assert_bad_argc "$DISCARD_TCP"
 }

@@ -69,9 +69,9 @@ program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 }
 
 @test "discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {
-	service_bad_ports "$DISCARD_UDP"
+	assert_bad_ports "$DISCARD_UDP"
 }
 
 @test "discard_udp rejects a wrong number of arguments with 64" {
-	service_bad_argc "$DISCARD_UDP"
+	assert_bad_argc "$DISCARD_UDP"
 }

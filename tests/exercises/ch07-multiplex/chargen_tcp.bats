@@ -178,16 +178,9 @@ served() { pattern_from "$1" 100; }
 }
 
 @test "chargen_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$CHARGEN_TCP" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
+	assert_bad_ports "$CHARGEN_TCP"
 }
 
 @test "chargen_tcp rejects a wrong number of arguments with 64" {
-	run -64 --separate-stderr client "$CHARGEN_TCP"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$CHARGEN_TCP" 5000 extra
-	[ -n "$stderr" ]
+	assert_bad_argc "$CHARGEN_TCP"
 }

@@ -87,16 +87,9 @@ start_echo() {
 }
 
 @test "echo_udp rejects a port that is not a decimal number in 0..65535 with 64" {
-	for bad in '' abc -1 65536 5x ' 80' '+80' 99999999999999999999; do
-		run -64 --separate-stderr client "$ECHO_UDP" "$bad"
-		assert_output ''
-		[ -n "$stderr" ]
-	done
+	assert_bad_ports "$ECHO_UDP"
 }
 
 @test "echo_udp rejects a wrong number of arguments with 64" {
-	run -64 --separate-stderr client "$ECHO_UDP"
-	[ -n "$stderr" ]
-	run -64 --separate-stderr client "$ECHO_UDP" 5000 extra
-	[ -n "$stderr" ]
+	assert_bad_argc "$ECHO_UDP"
 }
