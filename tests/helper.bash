@@ -16,6 +16,11 @@
 #   assert_bad_ports PROG   PROG PORT exits 64, with a message and nothing on stdout, for every
 #                           PORT that is not a decimal number in 0..65535
 #   assert_bad_argc PROG    PROG with no argument and with two exits 64 with a message
+#   assert_stops_on SIG P PROG [CMD...]   PROG started on a free port (P: tcp|udp) and, after CMD
+#                           has run against it (an argument PORT becomes the port; CMD also
+#                           sees $port), ends with 0 on SIG
+#   assert_port_taken P PROG   PROG PORT exits 71 with the system's "Address already in use"
+#                           while another socket holds PORT
 #
 # Every wait has a deadline of $NETPROG_TIMEOUT seconds (10; `make valgrind` raises it).
 bats_require_minimum_version 1.5.0
@@ -175,4 +180,40 @@ assert_bad_argc() {
 	[ -n "$stderr" ]
 	run -64 --separate-stderr client "$1" 5000 extra
 	[ -n "$stderr" ]
+}
+
+assert_stops_on() {
+	local sig=$1 proto=$2 prog=$3 port arg cmd=()
+	shift 3
+	port=$(free_port)
+	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
+	start_server "$proto" "$port" env --default-signal=INT "$prog" "$port"
+	for arg; do
+		[ "$arg" = PORT ] && cmd+=("$port") || cmd+=("$arg")
+	done
+	if [ ${#cmd[@]} -gt 0 ]; then
+		"${cmd[@]}" >/dev/null
+	fi
+	kill -"$sig" "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+}
+
+assert_port_taken() {
+	local port
+	port=$(free_port)
+	# Held by a dual-stack socket without SO_REUSEADDR, so that not even a UDP server
+	# that sets the option may share the port.
+	start_server "$1" "$port" "$PYTHON" -c '
+import signal, socket, sys
+kind = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET6, kind)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[2])))
+if kind == socket.SOCK_STREAM:
+    s.listen()
+signal.pause()' "$1" "$port"
+	run -71 --separate-stderr client "$2" "$port"
+	assert_output ''
+	[[ $stderr == *"Address already in use"* ]]
 }

@@ -63,33 +63,3 @@ wait_udp_queue() {
 		sleep 0.02
 	done
 }
-
-# The contract every chapter 6 service shares, one call a test:
-#   service_stops_on SIG PROTO PROG [CMD...]   started on a free port (after CMD, with the word
-#                                              PORT replaced by the port, has run against it),
-#                                              SIG ends it with 0
-#   service_port_taken PROTO PROG              71 and the system's "Address already in use"
-# (bad ports and argument counts: assert_bad_ports and assert_bad_argc in the helper)
-service_stops_on() {
-	local sig=$1 proto=$2 prog=$3 port arg cmd=()
-	shift 3
-	port=$(free_port)
-	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
-	start_server "$proto" "$port" env --default-signal=INT "$prog" "$port"
-	if [ $# -gt 0 ]; then
-		for arg; do [ "$arg" = PORT ] && cmd+=("$port") || cmd+=("$arg"); done
-		"${cmd[@]}" >/dev/null
-	fi
-	kill -"$sig" "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
-}
-
-service_port_taken() {
-	local port
-	port=$(free_port)
-	start_server "$1" "$port" "$CH06_PYTHON" "$PEER" occupy "$1" "$port"
-	run -71 --separate-stderr client "$2" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
-}

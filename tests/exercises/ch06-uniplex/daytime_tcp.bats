@@ -15,7 +15,7 @@ ask_nc() {
 @test "daytime_tcp sends ::1 the date as one CR LF line and closes" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
-	ask_nc ::1 "$port"
+	ask_nc ::1 PORT
 	assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -39,7 +39,7 @@ ask_nc() {
 	port=$(free_port)
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
 	start_server tcp "$port" env TZ=EST5 "$DAYTIME_TCP" "$port"
-	ask_nc ::1 "$port"
+	ask_nc ::1 PORT
 	TZ=UTC assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -99,15 +99,15 @@ ask_nc() {
 }
 
 @test "daytime_tcp exits 0 on SIGTERM" {
-	service_stops_on TERM tcp "$DAYTIME_TCP" ask_nc ::1 PORT
+	assert_stops_on TERM tcp "$DAYTIME_TCP" ask_nc ::1 PORT
 }
 
 @test "daytime_tcp exits 0 on SIGINT" {
-	service_stops_on INT tcp "$DAYTIME_TCP"
+	assert_stops_on INT tcp "$DAYTIME_TCP"
 }
 
 @test "daytime_tcp exits 71 with the system's message when the port is taken" {
-	service_port_taken tcp "$DAYTIME_TCP"
+	assert_port_taken tcp "$DAYTIME_TCP"
 }
 
 @test "daytime_tcp rejects a port that is not a decimal number in 0..65535 with 64" {

@@ -89,15 +89,15 @@ program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
 }
 
 @test "daytime_udp exits 0 on SIGTERM" {
-	service_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask ::1 PORT 0
+	assert_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask ::1 PORT 0
 }
 
 @test "daytime_udp exits 0 on SIGINT" {
-	service_stops_on INT udp "$DAYTIME_UDP"
+	assert_stops_on INT udp "$DAYTIME_UDP"
 }
 
 @test "daytime_udp exits 71 with the system's message when the port is taken" {
-	service_port_taken udp "$DAYTIME_UDP"
+	assert_port_taken udp "$DAYTIME_UDP"
 }
 
 @test "daytime_udp rejects a port that is not a decimal number in 0..65535 with 64" {

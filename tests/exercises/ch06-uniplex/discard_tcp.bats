@@ -80,15 +80,15 @@ TEN_MIB=10485760
 }
 
 @test "discard_tcp exits 0 on SIGTERM" {
-	service_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send ::1 PORT 1000
+	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send ::1 PORT 1000
 }
 
 @test "discard_tcp exits 0 on SIGINT" {
-	service_stops_on INT tcp "$DISCARD_TCP"
+	assert_stops_on INT tcp "$DISCARD_TCP"
 }
 
 @test "discard_tcp exits 71 with the system's message when the port is taken" {
-	service_port_taken tcp "$DISCARD_TCP"
+	assert_port_taken tcp "$DISCARD_TCP"
 }
 
 @test "discard_tcp rejects a port that is not a decimal number in 0..65535 with 64" {

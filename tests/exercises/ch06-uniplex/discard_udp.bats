@@ -52,20 +52,20 @@ program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 		kill -CONT "$SERVER_PID"
 		wait_udp_queue "$port" empty
 	done
-	run -0 peer udp-silent ::1 "$port" 10
+	run -0 peer udp-silent ::1 PORT 10
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
 @test "discard_udp exits 0 on SIGTERM" {
-	service_stops_on TERM udp "$DISCARD_UDP" peer udp-silent ::1 PORT 10
+	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent ::1 PORT 10
 }
 
 @test "discard_udp exits 0 on SIGINT" {
-	service_stops_on INT udp "$DISCARD_UDP"
+	assert_stops_on INT udp "$DISCARD_UDP"
 }
 
 @test "discard_udp exits 71 with the system's message when the port is taken" {
-	service_port_taken udp "$DISCARD_UDP"
+	assert_port_taken udp "$DISCARD_UDP"
 }
 
 @test "discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {

@@ -152,11 +152,7 @@ served() { pattern_from "$1" 100; }
 }
 
 @test "chargen_tcp exits 0 on SIGTERM" {
-	start_chargen
-	served ::1
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	assert_stops_on TERM tcp "$CHARGEN_TCP" served ::1
 }
 
 @test "chargen_tcp exits 0 on SIGINT, even with a client connected" {
@@ -171,10 +167,7 @@ served() { pattern_from "$1" 100; }
 }
 
 @test "chargen_tcp exits 71 with the system's message when the port is taken" {
-	start_chargen
-	run -71 --separate-stderr client "$CHARGEN_TCP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	assert_port_taken tcp "$CHARGEN_TCP"
 }
 
 @test "chargen_tcp rejects a port that is not a decimal number in 0..65535 with 64" {

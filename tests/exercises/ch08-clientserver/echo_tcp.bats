@@ -148,11 +148,7 @@ start_echo() {
 }
 
 @test "echo_tcp exits 0 on SIGTERM" {
-	start_echo
-	served ::1
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	assert_stops_on TERM tcp "$ECHO_TCP" served ::1
 }
 
 @test "echo_tcp exits 0 on SIGINT, even with clients connected" {
@@ -167,10 +163,7 @@ start_echo() {
 }
 
 @test "echo_tcp exits 71 with the system's message when the port is taken" {
-	start_echo
-	run -71 --separate-stderr client "$ECHO_TCP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	assert_port_taken tcp "$ECHO_TCP"
 }
 
 @test "echo_tcp rejects a port that is not a decimal number in 0..65535 with 64" {

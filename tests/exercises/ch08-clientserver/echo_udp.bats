@@ -61,29 +61,15 @@ start_echo() {
 }
 
 @test "echo_udp exits 0 on SIGTERM" {
-	start_echo
-	run -0 peer udp-echo ::1 "$port" 5
-	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	assert_stops_on TERM udp "$ECHO_UDP" peer udp-echo ::1 PORT 5
 }
 
 @test "echo_udp exits 0 on SIGINT" {
-	port=$(free_port)
-	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
-	start_server udp "$port" env --default-signal=INT "$ECHO_UDP" "$port"
-	kill -INT "$SERVER_PID"
-	wait_exit "$SERVER_PID"
-	[ "$EXIT_STATUS" -eq 0 ]
+	assert_stops_on INT udp "$ECHO_UDP"
 }
 
 @test "echo_udp exits 71 with the system's message when the port is taken" {
-	port=$(free_port)
-	# Held without SO_REUSEADDR: even a server that sets it cannot share the port.
-	start_server udp "$port" "$PYTHON" "$EX7_PEER" occupy-udp "$port"
-	run -71 --separate-stderr client "$ECHO_UDP" "$port"
-	assert_output ''
-	[[ $stderr == *"Address already in use"* ]]
+	assert_port_taken udp "$ECHO_UDP"
 }
 
 @test "echo_udp rejects a port that is not a decimal number in 0..65535 with 64" {
