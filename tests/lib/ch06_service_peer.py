@@ -20,8 +20,6 @@ as fixed lines that the suites assert; an answer from a server is written raw, b
                                  data counts as the end.
   tcp-hold HOST PORT             connect with the smallest receive buffer, print
                                  "connected", then never read until killed.
-  occupy tcp|udp PORT            hold PORT on :: (both families) without SO_REUSEADDR,
-                                 print "bound", sleep until killed.
   netns-daytime ERRFILE PROGRAM  inside a fresh network namespace (unshare -rn): start
                                  PROGRAM PORT, send it requests from source ports below
                                  1024 and from forged broadcast and multicast IPv4 sources,
@@ -158,18 +156,6 @@ def tcp_hold(host, port):
     return 0
 
 
-def occupy(proto, port):
-    sock = socket.socket(socket.AF_INET6,
-                         socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind(("::", port))
-    if proto == "tcp":
-        sock.listen()
-    print("bound", flush=True)
-    signal.pause()
-    return 0
-
-
 # ---- inside a private network namespace ----------------------------------------------
 
 def lo_tx_packets():
@@ -280,8 +266,6 @@ def main():
         return tcp_read(args[1], int(args[2]), *args[3:])
     if len(args) == 3 and args[0] == "tcp-hold":
         return tcp_hold(args[1], int(args[2]))
-    if len(args) == 3 and args[0] == "occupy" and args[1] in ("tcp", "udp"):
-        return occupy(args[1], int(args[2]))
     if len(args) == 3 and args[0] == "netns-daytime":
         return netns_daytime(args[1], args[2])
     sys.stderr.write(__doc__)

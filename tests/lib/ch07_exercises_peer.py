@@ -28,8 +28,6 @@ as fixed lines that the suites assert (raw bytes where said).
   udp-echo HOST PORT SIZE...     from one socket, one datagram of random bytes of each SIZE;
                                  each must come back identical: prints "SIZE: echoed" or
                                  "SIZE: no echo" / "SIZE: wrong echo".
-  occupy-udp PORT                bind UDP PORT on :: for both families, without SO_REUSEADDR,
-                                 print "bound", hold it until killed.
   netns-udp ERRFILE PROGRAM      inside a fresh network namespace (unshare -rn): start PROGRAM
                                  PORT, send datagrams from source ports 7, 1023 and 1024 on
                                  both families and from forged broadcast and multicast IPv4
@@ -260,14 +258,6 @@ def udp_echo(host, port, sizes):
                 print(f"{size}: {'echoed' if back == data else 'wrong echo'}")
 
 
-def occupy_udp(port):
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind(("::", int(port)))
-    print("bound", flush=True)
-    signal.pause()
-
-
 # ---- inside a private network namespace ----------------------------------------------
 
 def lo_tx_packets():
@@ -364,7 +354,6 @@ MODES = {
     "hold": (hold, 2), "hold-many": (hold_many, 3), "read": (read, 3),
     "read-both": (read_both, 3), "reset": (reset, 2),
     "rapid": (rapid, 3), "netns-udp": (netns_udp, 2),
-    "occupy-udp": (occupy_udp, 1),
 }
 
 
