@@ -15,7 +15,7 @@ ask_nc() {
 @test "daytime_tcp sends ::1 the date as one CR LF line and closes" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
-	ask_nc ::1 PORT
+	ask_nc ::1 "$port"
 	assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -39,7 +39,7 @@ ask_nc() {
 	port=$(free_port)
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
 	start_server tcp "$port" env TZ=EST5 "$DAYTIME_TCP" "$port"
-	ask_nc ::1 PORT
+	ask_nc ::1 "$port"
 	TZ=UTC assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 

@@ -52,7 +52,7 @@ program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 		kill -CONT "$SERVER_PID"
 		wait_udp_queue "$port" empty
 	done
-	run -0 peer udp-silent ::1 PORT 10
+	run -0 peer udp-silent ::1 "$port" 10
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
