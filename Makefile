@@ -27,8 +27,10 @@ TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 ALL_CFLAGS = $(COURSE_FLAGS) $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) \
              $(if $(filter 1,$(SAN)),$(SANFLAGS)) $(if $(filter 1,$(TSAN)),$(TSANFLAGS))
 
-# ch09-workers/worker_pool.c is a module, not a program (see POOL_MODULE below).
-NOT_PROGRAMS := ch09-workers/worker_pool.c
+# ch09-workers/worker_pool.c is a module, not a program (see POOL_MODULE below);
+# chapter 10's sources are Python extension modules (see PYEXTS below).
+PYEXT_SRCS   := $(sort $(wildcard ch10-*/*.c exercises/ch10-*/*.c))
+NOT_PROGRAMS := ch09-workers/worker_pool.c $(PYEXT_SRCS)
 SRCS  := $(filter-out $(NOT_PROGRAMS),$(sort $(wildcard ch*/*.c exercises/*/*.c)))
 PROGS := $(SRCS:.c=)
 # A program that includes <pthread.h> is linked with -pthread; nothing to list.
@@ -42,15 +44,33 @@ POOL_HEADER := ch09-workers/worker_pool.h
 POOL_PROGS  := $(filter ch09-workers/%,$(PROGS))
 THREADED    := $(sort $(THREADED) $(POOL_PROGS))
 
+# Chapter 10: each .c is an extension module built in place for $(PYTHON), named
+# with that interpreter's suffix (ch10-pyext/hello.cpython-311-x86_64-linux-gnu.so),
+# so `cd ch10-pyext && python3 -c 'import hello'` works right after `make`.  The
+# include path is what `python3-config --includes` prints, asked of $(PYTHON)
+# itself so that `make PYTHON=python3.12` needs no python3.12-config.  Asking
+# costs an interpreter start, so only the `pyext` target asks, and hands the
+# answers to a sub-make that holds the build rule.
+PY_QUERY := import sysconfig as s; print(s.get_config_var("EXT_SUFFIX") or "", s.get_paths()["include"])
+PY_CPPFLAGS = -I$(PY_INCLUDE)
+PYEXTS = $(PYEXT_SRCS:.c=$(EXT_SUFFIX))
+
 # Chapter targets: `make ch05` builds ch05-*/ and exercises/ch05-*/.
-CHAPTERS := $(sort $(foreach s,$(SRCS),$(firstword $(subst -, ,$(notdir $(patsubst %/,%,$(dir $(s))))))))
-chapter_progs = $(filter $(1)-% exercises/$(1)-%,$(PROGS))
+CHAPTERS := $(sort $(foreach s,$(SRCS) $(PYEXT_SRCS),$(firstword $(subst -, ,$(notdir $(patsubst %/,%,$(dir $(s))))))))
+chapter_progs = $(filter $(1)-% exercises/$(1)-%,$(PROGS)) $(if $(filter $(1)-%,$(PYEXT_SRCS:exercises/%=%)),pyext)
 chapter_tests = $(wildcard tests/$(1)-*/*.bats tests/exercises/$(1)-*/*.bats)
 
 .PHONY: all check sanitize tsan valgrind bench lint clean deps deps-dev help FORCE \
         $(CHAPTERS) $(addprefix check-,$(CHAPTERS))
 
-all: $(PROGS)
+all: $(PROGS) pyext
+
+.PHONY: pyext
+pyext: .build-flags
+	@set -- $$($(PYTHON) -c '$(PY_QUERY)' 2>/dev/null); \
+	if [ $$# -ne 2 ]; then echo 'make: $(PYTHON) is not a working Python 3 (set PYTHON=...)' >&2; exit 1; fi; \
+	if [ ! -f "$$2/Python.h" ]; then echo "make: no Python.h in $$2: install python3-dev (make deps)" >&2; exit 1; fi; \
+	$(MAKE) --no-print-directory EXT_SUFFIX="$$1" PY_INCLUDE="$$2" pyext-build
 
 $(foreach c,$(CHAPTERS),$(eval $(c): $(call chapter_progs,$(c))))
 $(foreach c,$(CHAPTERS),$(eval check-$(c): ; $$(MAKE) WERROR=1 $(c) && $$(BATS) $(call chapter_tests,$(c))))
@@ -66,13 +86,22 @@ $(PROGS): %: %.c .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)$(if $(filter $@,$(THREADED)), -pthread)
 $(POOL_PROGS): $(POOL_MODULE) $(POOL_HEADER)
 
+# An extension is a shared object loaded by the interpreter: position-independent,
+# its Python symbols left undefined for the interpreter to resolve at import.
+ifeq ($(origin EXT_SUFFIX),command line)
+.PHONY: pyext-build
+pyext-build: $(PYEXTS)
+$(PYEXTS): %$(EXT_SUFFIX): %.c .build-flags
+	$(CC) $(ALL_CFLAGS) $(PY_CPPFLAGS) $(CPPFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $< $(LDLIBS)
+endif
+
 # ---- tests -----------------------------------------------------------------
 TESTS = tests
 
 check:
 	$(MAKE) WERROR=1 all $(BENCH)
 	$(BATS) -r $(TESTS)
-	bench/run --tiny $(BENCH)
+	bench/run --tiny
 
 # Sanitized programs start and run slower: waits get 30 s, and suites that run a
 # program thousands of times (service_name) sample instead.
@@ -110,14 +139,19 @@ tsan:
 	exit $$status
 
 # ---- benchmarks ------------------------------------------------------------
-# Not programs of the course: built on demand, run in full by `make bench` and
-# in a tiny configuration (well under a second) by `make check`, so they cannot rot.
-BENCH := bench/pool_bench
-$(BENCH): %: %.c $(POOL_MODULE) $(POOL_HEADER) .build-flags
+# Not programs of the course: every bench/*.c is built on demand (those that
+# include worker_pool.h link it; all are linked with -pthread), and bench/run
+# runs every bench/*_bench and bench/*_bench.sh: in full for `make bench`, in a
+# tiny configuration (seconds) for `make check`, so that they cannot rot.
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH      := $(BENCH_SRCS:.c=)
+BENCH_POOL := $(basename $(shell grep -l 'worker_pool\.h"' $(BENCH_SRCS) /dev/null 2>/dev/null))
+$(BENCH): %: %.c .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS) -pthread
+$(BENCH_POOL): $(POOL_MODULE) $(POOL_HEADER)
 
-bench: $(BENCH)
-	bench/run $(BENCH)
+bench: all $(BENCH)
+	bench/run
 
 # ---- static analysis -------------------------------------------------------
 # clang-tidy: the bug-finding families; left out are checks that flag correct
@@ -151,7 +185,8 @@ deps-dev:
 	sh .ci/deps --dev
 
 clean:
-	rm -f $(PROGS) $(BENCH) .build-flags
+	rm -f $(PROGS) $(BENCH) .build-flags $(wildcard $(PYEXT_SRCS:.c=.*.so))
+	rm -rf $(wildcard $(dir $(PYEXT_SRCS))build)
 	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG)
 
 help:
