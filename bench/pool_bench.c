@@ -2,11 +2,12 @@
  * pool_bench - jobs per second: a worker pool against a thread or a process per job.
  *
  * usage: pool_bench [--tiny]
- * out:   one line per method: its name, jobs run, seconds, jobs per second, and that
- *        rate as a multiple of thread-per-job's and of fork-per-job's, all from this
- *        one run; then "slowest pool: Nx thread per job (goal: 20x)".  --tiny runs
- *        a hundredth of the jobs or fewer (well under a second), so that `make check`
- *        can run it every time and it cannot rot.
+ * out:   CSV rows (bench/run's format: section,case,metric,value,unit): for each method
+ *        its jobs per second (the median of RUNS runs) and that rate as a multiple of
+ *        thread-per-job's and of fork-per-job's, from the same runs; then the goal row
+ *        "goal,slowest pool >= 20x thread per job,met|not met,RATIO,x".  --tiny runs
+ *        a hundredth of the jobs or fewer, once (well under a second), so that
+ *        `make check` can run it every time and it cannot rot.
  * exit:  0 ok (whatever the figures), 64 usage, 70 a job was lost or run twice,
  *        71 threads, fork or memory failed, 74 stdout
  * try:   ./bench/pool_bench
@@ -34,10 +35,13 @@
 
 #include "../ch09-workers/worker_pool.h"
 
-struct result {
+enum { RUNS_MAX = 5 };
+
+struct method {
 	const char *name;
+	size_t workers;		/* pool size; 0 for thread and fork per job */
 	unsigned long jobs;
-	double seconds;
+	double seconds[RUNS_MAX];
 };
 
 static double
@@ -146,64 +150,94 @@ run_forks(unsigned long jobs)
 	return now() - t0;
 }
 
-/* A ratio with three significant digits or so: 0.0201x, 1.00x, 50.3x, 41807x. */
-static void
-print_ratio(double ratio, int width)
+static int
+cmp_double(const void *a, const void *b)
 {
-	int decimals = ratio >= 100 ? 0 : ratio >= 10 ? 1 : ratio >= 1 ? 2 : 4;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	printf(" %*.*fx", width, decimals, ratio);
+	return (x > y) - (x < y);
+}
+
+/* The median of N timings: one slow run (another process took the CPU) does not count. */
+static double
+median_rate(const struct method *m, int n)
+{
+	double s[RUNS_MAX];
+
+	memcpy(s, m->seconds, sizeof s);
+	qsort(s, (size_t)n, sizeof s[0], cmp_double);
+	return (double)m->jobs / (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
+}
+
+/* A ratio row with three significant digits or so, never in e-notation: 0.00917, 1.00, 50.3, 41807. */
+static void
+print_ratio(const char *name, const char *vs, double ratio)
+{
+	int decimals = ratio >= 100 ? 0 : ratio >= 10 ? 1 : ratio >= 1 ? 2 : ratio >= 0.01 ? 4 : 6;
+
+	printf("pool,%s,vs %s,%.*f,x\n", name, vs, decimals, ratio);
+}
+
+static void
+run_method(struct method *m, int run)
+{
+	int rc = 0;
+
+	if (strcmp(m->name, "fork per job") == 0) {
+		m->seconds[run] = run_forks(m->jobs);
+		if (m->seconds[run] < 0)
+			err(EX_OSERR, "fork per job");
+		return;
+	}
+	if (m->workers == 0)
+		m->seconds[run] = run_threads(m->jobs, &rc);
+	else
+		m->seconds[run] = run_pool(m->workers, m->jobs, &rc);
+	if (rc != 0)
+		errx(EX_OSERR, "%s: %s", m->name, strerror(rc));
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const size_t pool_sizes[] = { 1, 2, 4 };
-	static const char *const pool_names[] = {
-		"pool, 1 worker", "pool, 2 workers", "pool, 4 workers"
+	/* fork costs milliseconds on small virtual machines: 200 still take a second there. */
+	struct method m[] = {
+		{ "pool 1 worker", 1, 1000000, { 0 } },
+		{ "pool 2 workers", 2, 1000000, { 0 } },
+		{ "pool 4 workers", 4, 1000000, { 0 } },
+		{ "thread per job", 0, 10000, { 0 } },
+		{ "fork per job", 0, 200, { 0 } },
 	};
-	struct result r[5];
-	/* fork costs milliseconds on small virtual machines: 500 still take seconds there. */
-	unsigned long pool_jobs = 1000000, thread_jobs = 20000, fork_jobs = 500;
-	double thread_rate, fork_rate, slowest = -1;
-	int rc = 0;
+	enum { NMETHODS = sizeof m / sizeof m[0], THREAD = 3, FORK = 4 };
+	double rate[NMETHODS], slowest = -1;
+	int runs = RUNS_MAX;
 
 	if (argc == 2 && strcmp(argv[1], "--tiny") == 0) {
-		pool_jobs = 10000;
-		thread_jobs = 200;
-		fork_jobs = 20;
+		for (size_t i = 0; i < NMETHODS; i++)
+			m[i].jobs /= 100;
+		runs = 1;
 	} else if (argc != 1) {
 		fprintf(stderr, "usage: %s [--tiny]\n", argv[0]);
 		return EX_USAGE;
 	}
 
-	for (size_t i = 0; i < 3; i++) {
-		r[i] = (struct result){ pool_names[i], pool_jobs, run_pool(pool_sizes[i], pool_jobs, &rc) };
-		if (rc != 0)
-			errx(EX_OSERR, "%s: %s", pool_names[i], strerror(rc));
+	/* Runs interleave the methods, so that a burst of load elsewhere hits them all alike. */
+	for (int run = 0; run < runs; run++) {
+		fprintf(stderr, "pool_bench: run %d of %d\n", run + 1, runs);
+		for (size_t i = 0; i < NMETHODS; i++)
+			run_method(&m[i], run);
 	}
-	r[3] = (struct result){ "thread per job", thread_jobs, run_threads(thread_jobs, &rc) };
-	if (rc != 0)
-		errx(EX_OSERR, "thread per job: %s", strerror(rc));
-	r[4] = (struct result){ "fork per job", fork_jobs, run_forks(fork_jobs) };
-	if (r[4].seconds < 0)
-		err(EX_OSERR, "fork per job");
-
-	thread_rate = (double)r[3].jobs / r[3].seconds;
-	fork_rate = (double)r[4].jobs / r[4].seconds;
-	printf("%-16s %9s %9s %12s %11s %9s\n", "method", "jobs", "seconds", "jobs/s",
-	    "vs thread", "vs fork");
-	for (size_t i = 0; i < 5; i++) {
-		double rate = (double)r[i].jobs / r[i].seconds;
-
-		printf("%-16s %9lu %9.3f %12.0f ", r[i].name, r[i].jobs, r[i].seconds, rate);
-		print_ratio(rate / thread_rate, 10);
-		print_ratio(rate / fork_rate, 9);
-		putchar('\n');
-		if (i < 3 && (slowest < 0 || rate / thread_rate < slowest))
-			slowest = rate / thread_rate;
+	for (size_t i = 0; i < NMETHODS; i++)
+		rate[i] = median_rate(&m[i], runs);
+	for (size_t i = 0; i < NMETHODS; i++) {
+		printf("pool,%s,jobs per second,%.0f,jobs/s\n", m[i].name, rate[i]);
+		print_ratio(m[i].name, "thread per job", rate[i] / rate[THREAD]);
+		print_ratio(m[i].name, "fork per job", rate[i] / rate[FORK]);
+		if (m[i].workers > 0 && (slowest < 0 || rate[i] / rate[THREAD] < slowest))
+			slowest = rate[i] / rate[THREAD];
 	}
-	printf("slowest pool: %.1fx thread per job (goal: 20x)\n", slowest);
+	printf("goal,slowest pool >= 20x thread per job,%s,%.1f,x\n", slowest >= 20 ? "met" : "not met",
+	    slowest);
 
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "stdout");
