@@ -167,12 +167,13 @@ CPPCHECK_FLAGS := --quiet --error-exitcode=1 --inline-suppr --std=c11 \
 	--enable=warning,style,performance,portability --suppress=missingIncludeSystem
 
 # The module and the benchmarks are analysed too, although they are not programs.
-LINT_SRCS = $(SRCS) $(filter %.c,$(NOT_PROGRAMS)) $(BENCH:=.c)
+LINT_SRCS = $(SRCS) $(filter %.c,$(NOT_PROGRAMS)) $(BENCH_SRCS)
 lint:
-	@set -e; for f in $(LINT_SRCS); do echo "gcc -fanalyzer $$f"; \
-		$(GCC) $(COURSE_FLAGS) -Werror -fanalyzer -c -o /dev/null $$f; done
-	cppcheck $(CPPCHECK_FLAGS) $(LINT_SRCS)
-	clang-tidy --quiet --warnings-as-errors='*' --checks='$(TIDY_CHECKS)' $(LINT_SRCS) -- $(COURSE_FLAGS)
+	@set -e; pyinc=-I$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])'); \
+	for f in $(LINT_SRCS); do echo "gcc -fanalyzer $$f"; \
+		$(GCC) $(COURSE_FLAGS) $$pyinc -Werror -fanalyzer -c -o /dev/null $$f; done; \
+	echo cppcheck; cppcheck $(CPPCHECK_FLAGS) $(LINT_SRCS); \
+	echo clang-tidy; clang-tidy --quiet --warnings-as-errors='*' --checks='$(TIDY_CHECKS)' $(LINT_SRCS) -- $(COURSE_FLAGS) $$pyinc
 
 compile_commands.json: $(SRCS)
 	bear --output $@ -- $(MAKE) -B all

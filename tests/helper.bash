@@ -65,13 +65,20 @@ netprog_setup() {
 }
 setup() { netprog_setup; }
 
+# Suites may run side by side (bats --jobs, two checkouts, CI): a port is also
+# reserved by an atomic mkdir in a directory every run shares, so two runs that
+# see the same port free at the same moment cannot both take it.  Reservations
+# older than ten minutes are stale (no test lasts that long) and are removed.
+NETPROG_PORTS=${TMPDIR:-/tmp}/netprog-ports.$(id -u)
 free_port() {
 	local lo hi port _
 	read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range
+	mkdir -p "$NETPROG_PORTS"
+	find "$NETPROG_PORTS" -mindepth 1 -maxdepth 1 -mmin +10 -exec rmdir {} + 2>/dev/null
 	for _ in $(seq 100); do
 		# Below the ephemeral range, so no client socket takes it meanwhile.
 		port=$((10000 + RANDOM % (lo - 10000)))
-		if [ -z "$(ss -Hatun "sport = :$port")" ]; then
+		if [ -z "$(ss -Hatun "sport = :$port")" ] && mkdir "$NETPROG_PORTS/$port" 2>/dev/null; then
 			echo "$port"
 			return 0
 		fi
