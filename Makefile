@@ -73,7 +73,7 @@ pyext: .build-flags
 	$(MAKE) --no-print-directory EXT_SUFFIX="$$1" PY_INCLUDE="$$2" pyext-build
 
 $(foreach c,$(CHAPTERS),$(eval $(c): $(call chapter_progs,$(c))))
-$(foreach c,$(CHAPTERS),$(eval check-$(c): ; $$(MAKE) WERROR=1 $(c) && $$(BATS) $(call chapter_tests,$(c))))
+$(foreach c,$(CHAPTERS),$(eval check-$(c): ; $$(MAKE) WERROR=1 $(c) && $$(MAKE) --no-print-directory check-suites TESTS='$(call chapter_tests,$(c))'))
 
 # Binaries are rebuilt whenever the compiler or the flags change (plain, -Werror,
 # sanitizers, clang): .build-flags holds the last set and is rewritten only on change.
@@ -96,12 +96,33 @@ $(PYEXTS): %$(EXT_SUFFIX): %.c .build-flags
 endif
 
 # ---- tests -----------------------------------------------------------------
-TESTS = tests
+# Every tests/**/*.bats is a suite, runnable alone (bats FILE).  `make check` runs
+# the suites TEST_JOBS at a time (default: one per CPU; free_port keeps their ports
+# apart), printing each suite's TAP output whole when it ends, and lists the failed
+# suites at the end.  TESTS=DIR-or-FILE... narrows it; TEST_JOBS=1 runs them in turn.
+TESTS     = tests
+TEST_JOBS = $(shell nproc 2>/dev/null || echo 1)
+SUITES    = $(sort $(shell find $(TESTS) -name '*.bats'))
+FAILED    := $(CURDIR)/.failed-suites
+
+.PHONY: suites
+suites: $(SUITES:=.run)
+%.bats.run: FORCE
+	@$(BATS) $*.bats || { echo '$*.bats' >> $(FAILED); exit 1; }
+
+# run_suites: the suites, in parallel, then one verdict.
+define run_suites
+rm -f $(FAILED); $(MAKE) --no-print-directory -k -j$(TEST_JOBS) -O suites; status=$$?; \
+if [ -s $(FAILED) ]; then echo 'failed suites:' >&2; sort $(FAILED) >&2; fi; rm -f $(FAILED)
+endef
+
+.PHONY: check-suites
+check-suites:
+	@$(run_suites); exit $$status
 
 check:
 	$(MAKE) WERROR=1 all $(BENCH)
-	$(BATS) -r $(TESTS)
-	bench/run --tiny
+	@$(run_suites); [ $$status -eq 0 ] || exit $$status; bench/run --tiny
 
 # Sanitized programs start and run slower: waits get 30 s, and suites that run a
 # program thousands of times (service_name) sample instead.
@@ -109,9 +130,9 @@ SANLOG := $(CURDIR)/.sanitizer-logs
 sanitize:
 	$(MAKE) WERROR=1 SAN=1 all
 	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
-	ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
-	UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
-	NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30} $(BATS) -r $(TESTS); status=$$?; \
+	@export ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
+		UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
+		NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30}; $(run_suites); \
 	if compgen -G '$(SANLOG)/*' >/dev/null; then \
 		cat $(SANLOG)/*; echo 'sanitize: the sanitizers reported errors (above)' >&2; exit 1; fi; \
 	exit $$status
@@ -188,7 +209,7 @@ deps-dev:
 clean:
 	rm -f $(PROGS) $(BENCH) .build-flags $(wildcard $(PYEXT_SRCS:.c=.*.so))
 	rm -rf $(wildcard $(dir $(PYEXT_SRCS))build)
-	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG)
+	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED)
 
 help:
 	@echo 'make [all]            build every program next to its source'
