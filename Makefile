@@ -184,7 +184,7 @@ TIDY_CHECKS := $(subst $(space),,-*, bugprone-*, cert-*, clang-analyzer-*, misc-
 	performance-*, portability-*, -bugprone-easily-swappable-parameters, -cert-err33-c, \
 	-misc-unused-parameters, -bugprone-reserved-identifier, -cert-dcl37-c, -cert-dcl51-cpp, \
 	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling)
-CPPCHECK_FLAGS := --quiet --error-exitcode=1 --inline-suppr --std=c11 \
+CPPCHECK_FLAGS := --quiet --error-exitcode=1 --inline-suppr --std=c11 --library=python \
 	--enable=warning,style,performance,portability --suppress=missingIncludeSystem
 
 # The module and the benchmarks are analysed too, although they are not programs.
