@@ -26,9 +26,14 @@ line_of() {
 }
 
 # want_lines FUNCTION...: their call lines, sorted, one a line.
+# (Not a pipeline: a missing call must fail the caller, not vanish into sort.)
 want_lines() {
-	local f
-	for f; do line_of "$f" || return; done | sort -n
+	local f n lines=()
+	for f; do
+		n=$(line_of "$f") || return
+		lines+=("$n")
+	done
+	printf '%s\n' "${lines[@]}" | sort -n
 }
 
 # diagnose CC [FLAGS...]: compile the copy; $DIAG holds what the compiler said
