@@ -1,0 +1,321 @@
+#!/bin/bash
+# designs_bench.sh - the server designs compared, as in UNP chapter 30's table: connections
+# per second and bulk echo throughput for each design, and the round trip time of poll,
+# epoll and select while thousands of idle connections are held.
+#
+# usage: bench/designs_bench.sh [--tiny]
+# out:   CSV rows section,case,metric,value,unit (every value the median of 5 runs; 1 run
+#        with --tiny, whose figures mean nothing but run every code path):
+#          designs,DESIGN N clients,connections,V,per s     connect+line+echo+close, N = 1, 16
+#          designs,DESIGN N clients,bulk echo,V,MiB/s       N streams sent and read back
+#          designs,DESIGN 16 clients vs fork,connections,V,x
+#          scale,DESIGN H idle,rtt median|rtt p99,V,us      one client's round trips of 64 bytes
+#          scale,DESIGN H idle,idle held,N,connections      while H idle connections are held
+#          scale,...,x                                      ratios of the same run
+#          goal,DESCRIPTION,met|not met|skipped: REASON,FIGURE,x
+#        The designs: iterative, fork, select, poll, epoll (bench/echo_designs), pool
+#        (ch09-workers/pool_server, 4 workers, 64 queued), echo_tcp (the chapter 8 poll
+#        exercise) and, when installed, socat (TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096
+#        PIPE: with its default backlog of 5, 16 clients at once get resets).  The round
+#        trips: 2000 a run (500 with 10000 idle, where poll takes milliseconds a call);
+#        select is also asked for 10000 and its "idle held" row shows where it stops.
+#        Progress and notes on stderr.
+# exit:  0 whatever the figures, 64 usage, 69 a program is not built (make bench) or a
+#        server did not start, 70 a load run failed (its figures are left out)
+# try:   make bench/loadgen bench/echo_designs && bench/designs_bench.sh --tiny
+# text:  chapter 6, "Uniplex TCP Server"; chapter 7, "Multiplex TCP Server" and "select
+#        and poll"; chapter 9, "Worker Pools"
+#
+# Every load goes to 127.0.0.1 (socat's default listener is IPv4 only).  Full run: about
+# 4 minutes on 2 busy cores; --tiny: seconds on idle ones, but each of its ~60 processes
+# costs a tenth of a second on a loaded machine.  Each server is started once and serves
+# all of its items.
+set -u
+
+tiny=
+case $# in
+0) ;;
+1) [ "$1" = --tiny ] || { echo "usage: $0 [--tiny]" >&2; exit 64; }; tiny=1 ;;
+*) echo "usage: $0 [--tiny]" >&2; exit 64 ;;
+esac
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+loadgen=$top/bench/loadgen
+designs=$top/bench/echo_designs
+pool=$top/ch09-workers/pool_server
+echo_tcp=$top/exercises/ch08-clientserver/echo_tcp
+for p in "$loadgen" "$designs" "$pool" "$echo_tcp"; do
+	if [ ! -x "$p" ]; then
+		echo "designs_bench: ${p#"$top"/} is not built: make bench" >&2
+		exit 69
+	fi
+done
+
+if [ -n "$tiny" ]; then
+	runs=1
+	conn1=(-n 20) connN=(-c 4 -n 40) many=4
+	bulk1=(-s 65536) bulkN=(-c 4 -s 65536)
+	rtt_rounds=20 idles=(0 10)
+else
+	runs=5
+	conn1=(-t 0.5) connN=(-c 16 -t 0.5) many=16
+	bulk1=(-s 33554432) bulkN=(-c 16 -s 2097152)
+	rtt_rounds=2000 idles=(0 100 1000 10000)
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/designs_bench.XXXXXX") || exit 71
+pids=()
+started=$SECONDS
+
+# Every server started is stopped by PID, on every way out.
+cleanup() {
+	local pid deadline=$((SECONDS + 5))
+	for pid in "${pids[@]}"; do
+		kill -TERM -- "-$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+			sleep 0.05
+		done
+		kill -KILL -- "-$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	pids=()
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 70' INT TERM HUP
+
+note() { echo "designs_bench: $*" >&2; }
+
+# A port below the ephemeral range that no socket uses now.
+free_port() {
+	local lo port _
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
+	for _ in $(seq 100); do
+		port=$((10000 + RANDOM % (lo - 10000)))
+		if [ -z "$(ss -Hatn "sport = :$port")" ]; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start NAME CMD...: starts a server; an argument PORT becomes a free port, and then
+# the server is ready when ss shows it listening; otherwise it is ready when it prints
+# "listening on port N".  Sets $pid and $port, or returns 1.
+start() {
+	local name=$1 arg cmd=() deadline=$((SECONDS + 10)) out=$work/$1.out fixed=
+	shift
+	port=
+	for arg; do
+		if [[ $arg == *PORT* ]]; then
+			port=$(free_port) || return 1
+			arg=${arg//PORT/$port}
+			fixed=1
+		fi
+		cmd+=("$arg")
+	done
+	# A process group of its own, so that stopping it stops its children too (socat's
+	# fork children outlive their parent otherwise): the group's ID is the server's PID.
+	setsid "${cmd[@]}" </dev/null >"$out" 2>"$work/$name.err" &
+	pid=$!
+	pids+=("$pid")
+	while :; do
+		if [ -z "$fixed" ]; then
+			port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$out")
+			[ -z "$port" ] || return 0
+		elif [ -n "$(ss -Hltn "sport = :$port")" ]; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+			note "$name did not start listening:"
+			cat "$work/$name.err" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+stop() {
+	local p=$1 deadline=$((SECONDS + 5)) kept=()
+	kill -TERM -- "-$p" 2>/dev/null
+	while kill -0 "$p" 2>/dev/null && ((SECONDS < deadline)); do
+		sleep 0.02
+	done
+	kill -KILL -- "-$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	for q in "${pids[@]}"; do
+		[ "$q" = "$p" ] || kept+=("$q")
+	done
+	pids=("${kept[@]}")
+}
+
+# The median of KEY's values in loadgen's output lines on stdin ("" when there are none).
+median_of() {
+	awk -v k="$1" '{
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] != k)
+				continue
+			for (j = ++n; j > 1 && v[j - 1] > kv[2] + 0; j--)
+				v[j] = v[j - 1]
+			v[j] = kv[2] + 0
+		}
+	} END {
+		if (n == 0)
+			exit
+		m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf((m >= 1000) ? "%.0f\n" : "%.4g\n", m)
+	}'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) exit 1
+		r = a / b; printf((r >= 100) ? "%.0f\n" : (r >= 1) ? "%.3g\n" : "%.3f\n", r) }'
+}
+
+# load NAME TIMES ARGS...: runs loadgen TIMES times; its lines on stdout.  A failed run
+# is said on stderr and marked for the exit status (this runs in a subshell).
+load() {
+	local name=$1 times=$2 i rc out
+	shift 2
+	for ((i = 0; i < times; i++)); do
+		out=$(timeout -k 5 150 "$loadgen" "$@" 2>"$work/loadgen.err")
+		rc=$?
+		[ ! -s "$work/loadgen.err" ] || sed "s/^/designs_bench: $name: /" "$work/loadgen.err" >&2
+		if [ $rc -ne 0 ]; then
+			note "$name: loadgen $* failed with $rc (its figures are left out)"
+			: >"$work/failed"
+			return 1
+		fi
+		echo "$out"
+	done
+}
+
+row() { echo "$1,$2,$3,$4,$5"; }
+
+declare -A cps bulk p99 med
+names=(iterative fork select poll epoll pool echo_tcp)
+if command -v socat >/dev/null; then
+	names+=(socat)
+else
+	note "socat is not installed: its row and the goal that needs it are skipped"
+fi
+
+measure_design() {
+	local name=$1 v n
+	for n in 1 "$many"; do
+		if [ "$n" = 1 ]; then
+			v=$(load "$name" "$runs" "${conn1[@]}" conn 127.0.0.1 "$port" | median_of per_second)
+		else
+			v=$(load "$name" "$runs" "${connN[@]}" conn 127.0.0.1 "$port" | median_of per_second)
+		fi
+		cps[$name,$n]=$v
+		[ -z "$v" ] || row designs "$name $n client$([ "$n" = 1 ] || echo s)" connections "$v" "per s"
+	done
+	for n in 1 "$many"; do
+		if [ "$n" = 1 ]; then
+			v=$(load "$name" "$runs" "${bulk1[@]}" bulk 127.0.0.1 "$port" | median_of mib_per_second)
+		else
+			v=$(load "$name" "$runs" "${bulkN[@]}" bulk 127.0.0.1 "$port" | median_of mib_per_second)
+		fi
+		bulk[$name,$n]=$v
+		[ -z "$v" ] || row designs "$name $n client$([ "$n" = 1 ] || echo s)" "bulk echo" "$v" MiB/s
+	done
+}
+
+measure_scale() {
+	local name=$1 h out held rounds
+	for h in "${idles[@]}"; do
+		# poll over 10000 descriptors takes milliseconds a call: fewer round trips there.
+		rounds=$rtt_rounds
+		((h < 10000)) || rounds=$((rtt_rounds / 4))
+		out=$(load "$name" 1 -n "$rounds" -r "$runs" -i "$h" rtt 127.0.0.1 "$port") || continue
+		held=$(echo "$out" | median_of idle)
+		med[$name,$h]=$(echo "$out" | median_of median_us)
+		p99[$name,$h]=$(echo "$out" | median_of p99_us)
+		row scale "$name $h idle" "idle held" "$held" connections
+		row scale "$name $h idle" "rtt median" "${med[$name,$h]}" us
+		row scale "$name $h idle" "rtt p99" "${p99[$name,$h]}" us
+		if [ "$held" != "$h" ]; then
+			note "$name held $held of $h idle connections$([ "$name" = select ] &&
+				echo ": select serves descriptors below FD_SETSIZE (1024) only")"
+		fi
+	done
+}
+
+for name in "${names[@]}"; do
+	note "$name ($((SECONDS - started)) s)"
+	case $name in
+	iterative | fork | select | poll | epoll) start "$name" "$designs" "$name" 0 ;;
+	pool) start "$name" "$pool" 0 4 ;;
+	echo_tcp) start "$name" "$echo_tcp" PORT ;;
+	# backlog: socat's default of 5 overflows under 16 clients at once, and the
+	# connections whose handshake's last ACK was dropped meanwhile end in resets.
+	socat) start "$name" socat TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096 PIPE ;;
+	esac || exit 69
+	measure_design "$name"
+	case $name in
+	select | poll | epoll) measure_scale "$name" ;;
+	esac
+	stop "$pid"
+done
+
+for name in "${names[@]}"; do
+	[ "$name" = fork ] && continue
+	v=$(ratio "${cps[$name,$many]:-}" "${cps[fork,$many]:-}") &&
+		row designs "$name $many clients vs fork" connections "$v" x
+done
+last=${idles[${#idles[@]} - 1]}
+v=$(ratio "${med[poll,$last]:-}" "${med[epoll,$last]:-}") &&
+	row scale "poll vs epoll $last idle" "rtt median" "$v" x
+v=$(ratio "${med[select,1000]:-}" "${med[epoll,1000]:-}") &&
+	row scale "select vs epoll 1000 idle" "rtt median" "$v" x
+for name in poll epoll; do
+	v=$(ratio "${p99[$name,$last]:-}" "${p99[$name,0]:-}") &&
+		row scale "$name $last idle vs none" "rtt p99" "$v" x
+done
+
+# goal: verdict from a figure, lower or higher bound.
+goal() {
+	local what=$1 fig=$2 op=$3 bound=$4 verdict
+	if [ -z "$fig" ]; then
+		row goal "$what" "skipped: ${5:-not measured}" 0 x
+		return
+	fi
+	if awk -v f="$fig" -v b="$bound" -v op="$op" 'BEGIN { exit !(op == ">=" ? f >= b : f <= b) }'; then
+		verdict=met
+	else
+		verdict="not met"
+	fi
+	row goal "$what" "$verdict" "$fig" x
+}
+
+# The lower of the two ratios is the one the goal is about.
+min_of() { printf '%s\n' "$@" | awk 'NF { if (m == "" || $1 < m) m = $1 } END { if (m != "") print m }'; }
+
+fig=$(min_of "$(ratio "${cps[pool,$many]:-}" "${cps[fork,$many]:-}")" \
+	"$(ratio "${cps[poll,$many]:-}" "${cps[fork,$many]:-}")")
+note "goal figures: pool's and poll's connections/s with $many clients over fork's, the lower"
+goal "pool and poll accept >= 3x the connections/s of fork" "$fig" ">=" 3
+
+if command -v socat >/dev/null; then
+	fig=$(min_of "$(ratio "${bulk[poll,1]:-}" "${bulk[socat,1]:-}")" \
+		"$(ratio "${bulk[poll,$many]:-}" "${bulk[socat,$many]:-}")" \
+		"$(ratio "${bulk[epoll,1]:-}" "${bulk[socat,1]:-}")" \
+		"$(ratio "${bulk[epoll,$many]:-}" "${bulk[socat,$many]:-}")")
+	note "goal figures: poll's and epoll's bulk echo over socat's, with 1 and $many clients, the lowest"
+	goal "poll/epoll bulk throughput >= socat's" "$fig" ">=" 1
+else
+	goal "poll/epoll bulk throughput >= socat's" "" ">=" 1 "socat not installed"
+fi
+
+fig=$(ratio "${p99[epoll,$last]:-}" "${p99[epoll,0]:-}")
+goal "epoll p99 with $last idle <= 2x its p99 with none" "$fig" "<=" 2
+
+note "done in $((SECONDS - started)) s; every value a median of $runs run(s); this machine may be loaded"
+[ -n "$tiny" ] && note "a tiny run: the figures and verdicts mean nothing"
+[ ! -e "$work/failed" ] || exit 70
+exit 0
