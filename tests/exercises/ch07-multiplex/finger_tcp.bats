@@ -1,0 +1,320 @@
+#!/usr/bin/env bats
+# finger_tcp (chapter 7, exercise 2; the text says "finder"): RFC 1288 over TCP,
+# `finger_tcp [-t SECONDS] PORT`.  One query line a connection (CR LF or a bare LF): empty
+# lists the users logged in (utmp), [/W] USER shows login, real name, home, shell and
+# ~/.plan, ~/.project; an unknown user gets one line; every answer line ends in CR LF.
+# Security: forwarding (USER@HOST) refused, never done; a query over 512 bytes gets an error
+# and the connection closed; a client silent for SECONDS is dropped; .plan is shown only if
+# it is a regular file owned by the user and not a symlink, and never with raw control
+# characters; several clients at once.  Exit 0 on SIGTERM, 64 usage, 71 port taken.
+# The users and the utmp are private (tests/lib/finger_tcp.bash): nothing outside the test's
+# temporary directory is read for a user or written.
+load ../../helper
+load ../../lib/finger_tcp
+program FINGER_TCP exercises/ch07-multiplex/finger_tcp
+
+# One world for the file: the server only reads it.
+setup_file() {
+	unshare -rm true 2>/dev/null || return 0
+	finger_world "$BATS_FILE_TMPDIR/world"
+	finger_world "$BATS_FILE_TMPDIR/empty" empty
+}
+
+# The lines that describe a user, whatever else the server adds.
+assert_user() {
+	local login=$1 name=$2 dir=$3 shell=$4
+	assert_line --regexp "(^|[^[:alnum:]])$login([^[:alnum:]]|$)"
+	assert_line --partial "$name"
+	assert_line --partial "$dir"
+	assert_line --partial "$shell"
+}
+
+@test "finger_tcp: the empty query lists exactly the USER_PROCESS sessions of utmp" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" '\r\n'
+		assert_line --regexp '^alice[[:space:]]+pts/0[[:space:]].*192\.0\.2\.7[[:space:]]*$'
+		assert_line --regexp '^root[[:space:]]+tty1[[:space:]]'
+		# The dead session (ghost) and the getty (LOGIN) are not logged in.
+		refute_output --partial ghost
+		refute_output --partial 198.51.100.9
+		refute_output --partial LOGIN
+		run -0 grep -cE '^(alice|root)[[:space:]]' "$ANSWER"
+		assert_output 2
+	done
+}
+
+@test "finger_tcp: with nobody logged in (no utmp at all) the empty query is still answered" {
+	WORLD=$BATS_FILE_TMPDIR/empty
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" '\r\n'
+		refute_output --regexp '(^|'$'\n'')(alice|root)[[:space:]]'
+	done
+}
+
+@test "finger_tcp: root and alice: login, real name, home directory, shell" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'root\r\n'
+		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
+		refute_output --partial Alice
+		ask "$host" 'alice\r\n'
+		assert_user alice 'Alice Example' "$WORLD/home/alice" /bin/sh
+	done
+}
+
+@test "finger_tcp: /W root and /W alice give at least what the plain query gives" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" '/W root\r\n'
+		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
+		ask "$host" '/W alice\r\n'
+		assert_user alice 'Alice Example' "$WORLD/home/alice" /bin/sh
+		assert_line 'Line one of the plan'
+	done
+}
+
+@test "finger_tcp: an unknown user gets one line that names the problem" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'nosuchuser\r\n'
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp '[Nn]o |[Nn]ot |[Uu]nknown'
+		refute_output --partial Login
+	done
+}
+
+@test "finger_tcp refuses forwarding (USER@HOST, @HOST, /W U@H1@H2) with one explanatory line" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		for q in 'root@otherhost' '@otherhost' '/W alice@127.0.0.1@otherhost'; do
+			ask "$host" "$q"'\r\n'
+			assert_equal "${#lines[@]}" 1
+			assert_output --regexp '[Ff]orward|[Rr]efuse|[Dd]enied'
+			refute_output --partial 'Charlie Root'
+			refute_output --partial 'Alice Example'
+		done
+	done
+}
+
+@test "finger_tcp answers a 10 KB query line with an error and closes the connection" {
+	start_finger
+	# "alice" padded with spaces: a server that reads only a piece of the line, or trims it,
+	# would answer for alice.
+	printf -v long '%-10240s' alice
+	for host in ::1 127.0.0.1; do
+		ask "$host" "$long"'\r\n'
+		assert_equal "${#lines[@]}" 1
+		assert_output --regexp '[Ll]ong|[Ll]ength|[Ll]imit|512'
+		refute_output --partial 'Alice Example'
+		# Still serving.
+		ask "$host" 'alice\r\n'
+		assert_line --partial 'Alice Example'
+	done
+}
+
+@test "finger_tcp drops a client that connects and says nothing, within the timeout (-t 1)" {
+	start_finger -t 1
+	for host in ::1 127.0.0.1; do
+		run -0 fpeer idle "$host" "$port"
+		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
+		echo "dropped after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s" >&3
+		((BASH_REMATCH[1] < 3))
+	done
+}
+
+@test "finger_tcp drops a client that sends a byte now and then but never a line, within the timeout" {
+	start_finger -t 1
+	for host in ::1 127.0.0.1; do
+		run -0 fpeer trickle "$host" "$port"
+		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
+		((BASH_REMATCH[1] < 3))
+	done
+}
+
+@test "finger_tcp serves another client while one sits silent (several clients at once)" {
+	start_finger -t 20
+	for host in ::1 127.0.0.1; do
+		start_fpeer hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold"
+		wait_for_output connected "$BATS_TEST_TMPDIR/hold"
+		# Far less than the 20 s a one-client-at-a-time server would make this wait.
+		NETPROG_TIMEOUT=5 ask "$host" 'alice\r\n'
+		assert_line --partial 'Alice Example'
+	done
+}
+
+@test "finger_tcp shows a .plan and a .project that are regular files owned by the user" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'alice\r\n'
+		assert_line 'Line one of the plan'
+		assert_line 'Line two'
+		assert_line --partial 'The finger exercise'
+	done
+}
+
+@test "finger_tcp does not follow a .plan that is a symlink to a file the user does not own" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'bob\r\n'
+		assert_user bob 'Bob Symlink' "$WORLD/home/bob" /bin/sh
+		refute_output --partial 'TOP SECRET'
+		if [ -r /etc/hostname ] && [ -s /etc/hostname ]; then
+			refute_output --partial "$(head -n 1 /etc/hostname)"
+		fi
+	done
+}
+
+@test "finger_tcp does not follow a .plan that is a symlink, even to a file of the user's own" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'gina\r\n'
+		assert_user gina 'Gina Ownlink' "$WORLD/home/gina" /bin/sh
+		refute_output --partial 'Gina wrote this diary'
+	done
+}
+
+@test "finger_tcp does not show a .plan that belongs to another user" {
+	start_finger
+	[ "$(stat -c %u "$WORLD/home/carol/.plan" 2>/dev/null)" = 65534 ] && [ "$(id -u)" = 0 ] ||
+		skip "giving a file to another user needs root"
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'carol\r\n'
+		assert_user carol 'Carol Foreign' "$WORLD/home/carol" /bin/sh
+		refute_output --partial 'Carol did not write this'
+	done
+}
+
+@test "finger_tcp is not held up by a .plan that is a FIFO" {
+	start_finger -t 20
+	for host in ::1 127.0.0.1; do
+		NETPROG_TIMEOUT=5 ask "$host" 'dave\r\n'
+		assert_user dave 'Dave Fifo' "$WORLD/home/dave" /bin/sh
+		assert_line --partial 'Dave has a project'
+	done
+}
+
+@test "finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		# ask fails on any raw control byte but TAB, CR and LF.
+		ask "$host" 'eve\r\n'
+		assert_output --partial visible
+		assert_output --partial end
+		assert_output --partial Evil
+		refute_output --partial $'\e'
+		# ESC [ 2 J and 0x9b (CSI) are both absent as such.
+		run -1 grep -c $'\x9b' "$ANSWER"
+	done
+}
+
+@test "finger_tcp reads a .plan with a size cap (a 1 MiB .plan gives less than 64 KiB)" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'frank\r\n'
+		assert_line --partial 'Frank Bigplan'
+		assert_output --partial xxxxxxxx
+		size=$(stat -c %s "$ANSWER")
+		((size < 65536))
+	done
+}
+
+@test "finger_tcp accepts a bare LF as the line end: the same answer as for CR LF" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		for q in alice ''; do
+			ask "$host" "$q"'\r\n'
+			cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
+			ask "$host" "$q"'\n'
+			cmp "$BATS_TEST_TMPDIR/crlf" "$ANSWER"
+		done
+	done
+}
+
+@test "finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		# ask checks the CR LF of every line of every answer in this file; these two are
+		# the kinds of query that no other test sends.
+		for q in '/W' 'a b c'; do
+			ask "$host" "$q"'\r\n'
+			[ -s "$ANSWER" ]
+		done
+	done
+}
+
+@test "finger_tcp survives a client that sends a query and resets at once" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		run -0 fpeer reset "$host" "$port" alice 5
+		assert_output "5 resets"
+		ask "$host" 'root\r\n'
+		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
+	done
+}
+
+@test "finger_tcp leaves no zombie children behind" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		for q in root ''; do
+			ask "$host" "$q"'\r\n'
+		done
+	done
+	deadline=$((SECONDS + NETPROG_TIMEOUT))
+	while :; do
+		zombies=0
+		for kid in $(cat /proc/"$SERVER_PID"/task/*/children); do
+			[ "$(awk '{ print $3 }' /proc/"$kid"/stat 2>/dev/null)" = Z ] && zombies=$((zombies + 1))
+		done
+		((zombies == 0)) && break
+		((SECONDS < deadline)) || { echo "$zombies zombie children" >&2; false; }
+		sleep 0.05
+	done
+}
+
+@test "finger_tcp answers the Debian finger client on port 79 (in a private network namespace)" {
+	command -v finger >/dev/null || skip "no finger client (Debian package finger)"
+	unshare -rnm true 2>/dev/null || skip "no unprivileged network namespaces here (unshare -rnm)"
+	WORLD=$BATS_FILE_TMPDIR/world
+	[ -d "$WORLD" ] || finger_world "$WORLD"
+	run -0 client unshare -rnm sh -c '
+		ip link set lo up || exit 99
+		mount --bind "$1/passwd" /etc/passwd && mount --bind "$1/run" /run || exit 98
+		"$2" 79 </dev/null 3>&- &
+		pid=$!
+		n=0
+		until [ -n "$(ss -Hltn "sport = :79")" ]; do
+			n=$((n + 1)); [ "$n" -lt 200 ] || exit 97
+			sleep 0.05
+		done
+		echo "== alice"; finger alice@127.0.0.1
+		echo "== -l root"; finger -l root@127.0.0.1
+		echo "== list"; finger @127.0.0.1
+		kill "$pid"; wait "$pid"' sh "$WORLD" "$FINGER_TCP"
+	assert_line --partial 'Alice Example'
+	assert_line 'Line one of the plan'
+	assert_line --partial 'Charlie Root'
+	assert_line --regexp '^alice[[:space:]]+pts/0[[:space:]].*192\.0\.2\.7[[:space:]]*$'
+}
+
+@test "finger_tcp exits 0 on SIGTERM" {
+	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset ::1 PORT root
+}
+
+@test "finger_tcp exits 71 with the system's message when the port is taken" {
+	assert_port_taken tcp "$FINGER_TCP"
+}
+
+@test "finger_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+	assert_bad_ports "$FINGER_TCP"
+}
+
+@test "finger_tcp rejects a wrong number of arguments, and a bad -t, with 64" {
+	assert_bad_argc "$FINGER_TCP"
+	for bad in 0 -1 abc 3601 ''; do
+		run -64 --separate-stderr client "$FINGER_TCP" -t "$bad" 5000
+		assert_output ''
+		[[ $stderr == *usage* ]]
+	done
+}
