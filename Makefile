@@ -199,6 +199,14 @@ lint:
 compile_commands.json: $(SRCS)
 	bear --output $@ -- $(MAKE) -B all
 
+# ---- student pack ----------------------------------------------------------
+# The repository as students receive it: every exercise's solution replaced by a
+# stub that builds and fails its suite (tests/student-pack says what is done).
+STUDENT_PACK ?= netprog-c-labs-student.tar.gz
+.PHONY: student-pack
+student-pack:
+	tests/student-pack $(STUDENT_PACK)
+
 # ---- housekeeping ----------------------------------------------------------
 deps:
 	sh .ci/deps
@@ -220,6 +228,7 @@ help:
 	@echo 'make tsan             ThreadSanitizer build of the threaded programs, then their suites'
 	@echo 'make valgrind         the suites with every program under valgrind'
 	@echo 'make bench            the benchmarks of bench/, in full (make check runs them tiny)'
+	@echo 'make student-pack     the tarball for students: exercises as stubs (STUDENT_PACK=path)'
 	@echo 'make lint             gcc -fanalyzer, cppcheck, clang-tidy: zero findings'
 	@echo 'make deps / deps-dev  install the Debian packages (deps-dev adds clang, valgrind, linters)'
 	@echo 'make compile_commands.json   for editors (needs bear)'
