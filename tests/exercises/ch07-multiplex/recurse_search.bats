@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# recurse_search (chapter 7, exercise 3): `recurse_search [-j WORKERS] DIR STRING` prints the
+# path (DIR/sub/file) of one regular file under DIR whose bytes contain STRING, once, and exits
+# 0 at once; exits 1 with no output when no file does, 2 when none does but something could
+# not be read (each such path named on stderr); 64 usage (empty STRING, bad -j, argument
+# count), 66 DIR not an openable directory, 74 stdout not writable.  Symbolic links are not
+# followed; FIFOs, sockets and devices are not opened; a vanished file is no error; a deep
+# tree needs few descriptors.  Every tree is made here, in $BATS_TEST_TMPDIR.
+load ../../helper
+program RECURSE_SEARCH exercises/ch07-multiplex/recurse_search
+
+setup() {
+	netprog_setup
+	T=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$T"
+}
+
+teardown() {
+	stop_all
+	# A mode-000 directory cannot be removed by bats as an ordinary user.
+	chmod -R u+rwx "$BATS_TEST_TMPDIR" 2>/dev/null || true
+}
+
+# rs ARGS...: the program under test, with a deadline (a hang is a failure, not a stuck suite).
+rs() { client "$RECURSE_SEARCH" "$@"; }
+
+# filler N [CHAR]: N bytes of CHAR (x), no newline.
+filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
+
+@test "recurse_search prints the one file that contains STRING and exits 0" {
+	mkdir -p "$T/a/b/c" "$T/d"
+	echo 'nothing here' >"$T/a/one.txt"
+	echo 'nothing, only a need' >"$T/d/two.txt"
+	printf 'hay hay hay needle hay\n' >"$T/a/b/c/hit.txt"
+	for j in 1 2 7; do
+		run -0 --separate-stderr rs -j "$j" "$T" needle
+		assert_output "$T/a/b/c/hit.txt"
+		[ -z "$stderr" ]
+	done
+	# DIR given with a trailing slash: joined as grep -rl joins it.
+	run -0 rs "$T/" needle
+	assert_output "$T/a/b/c/hit.txt"
+}
+
+@test "recurse_search exits 1 with no output when no file contains STRING" {
+	mkdir -p "$T/a/b"
+	echo 'neede needl eedle' >"$T/a/one.txt"
+	printf 'needl' >"$T/a/b/two.txt"	# a prefix at the end of the file is no match
+	: >"$T/a/b/empty"
+	run -1 --separate-stderr rs "$T" needle
+	assert_output ''
+	[ -z "$stderr" ]
+	# An empty tree.
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	run -1 rs "$BATS_TEST_TMPDIR/empty" needle
+	assert_output ''
+}
+
+@test "recurse_search's answer reaches a file, newline and all (stdout flushed before exit)" {
+	echo needle >"$T/hit"
+	client "$RECURSE_SEARCH" "$T" needle >"$BATS_TEST_TMPDIR/out"
+	printf '%s\n' "$T/hit" | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "recurse_search compares bytes: case matters" {
+	echo 'NEEDLE Needle nEEDLE' >"$T/upper"
+	run -1 rs "$T" needle
+	assert_output ''
+	run -0 rs "$T" Needle
+	assert_output "$T/upper"
+}
+
+@test "recurse_search finds STRING cut in two by a read-buffer boundary" {
+	# Reads of a power-of-two size B <= 4 MiB all end at 4 MiB, which STRING straddles in
+	# tree 0; in the others it straddles the first B + 16 or B + 15 bytes (a buffer sized to
+	# hold STRING's 16 bytes, or 15 carried over, more), B from 4 KiB to 1 MiB.
+	"$PYTHON" - "$BATS_TEST_TMPDIR" <<-'EOF'
+		import os, sys
+		at = [4194304 - 7] + [b + n - 7 for b in (2 ** k for k in range(12, 21)) for n in (16, 15)]
+		for i, a in enumerate(at):
+		    os.makedirs(os.path.join(sys.argv[1], "bnd%d" % i))
+		    with open(os.path.join(sys.argv[1], "bnd%d" % i, "f%d" % a), "wb") as f:
+		        f.write(b"x" * a + b"BOUNDARY-needle!" + b"x" * 100)
+	EOF
+	local t
+	for t in "$BATS_TEST_TMPDIR"/bnd*; do
+		run -0 rs "$t" 'BOUNDARY-needle!'
+		assert_output "$(echo "$t"/f*)"
+	done
+}
+
+@test "recurse_search finds a STRING longer than a read buffer (100,000 bytes)" {
+	local needle decoy
+	# Deterministic, not periodic: a shorter prefix cannot stand in for it.
+	needle=$(seq 1 20000 | tr '\n' ',' | head -c 100000)
+	decoy=${needle%?}X
+	[ "${#needle}" -eq 100000 ]
+	{ filler 70001 y; printf '%s' "$decoy"; filler 5000 y; } >"$T/decoy"
+	run -1 rs "$T" "$needle"
+	assert_output ''
+	mkdir "$T/sub"
+	{ filler 70001 y; printf '%s' "$needle"; filler 5000 y; } >"$T/sub/hit"
+	run -0 rs "$T" "$needle"
+	assert_output "$T/sub/hit"
+}
+
+@test "recurse_search searches binary files: NUL bytes are data" {
+	# Before STRING: NULs, and bytes of every value (a str* search stops at the first NUL).
+	{ head -c 5000 /dev/zero; printf '\001\377\000\200'; seq 1 100; head -c 100 /dev/zero
+	  printf 'before\000needle\000after'; } >"$T/blob"
+	run -0 rs "$T" needle
+	assert_output "$T/blob"
+	# A NUL inside the candidate breaks the match.
+	rm "$T/blob"
+	printf 'nee\000dle' >"$T/split"
+	run -1 rs "$T" needle
+	assert_output ''
+}
+
+@test "recurse_search does not follow symbolic links (to files, to directories, loops)" {
+	local out=$BATS_TEST_TMPDIR/outside
+	mkdir -p "$out/dir" "$T/real"
+	echo needle >"$out/hit"
+	echo needle >"$out/dir/hit"
+	echo 'nothing' >"$T/real/file"
+	ln -s "$out/hit" "$T/filelink"
+	ln -s "$out/dir" "$T/dirlink"
+	ln -s . "$T/real/loop"
+	ln -s .. "$T/real/up"
+	ln -s "$T" "$T/real/top"
+	run -1 --separate-stderr rs "$T" needle
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+@test "recurse_search skips a FIFO without opening it (no hang, not searched)" {
+	echo 'nothing' >"$T/plain"
+	mkfifo "$T/fifo"
+	# Nobody writes to the FIFO: a blocking open() would never return.
+	run -1 --separate-stderr rs "$T" needle
+	assert_output ''
+	[ -z "$stderr" ]
+	# A writer waits with STRING: the FIFO is not a regular file, so it is not searched.
+	start_bg sh -c 'printf needle >"$1"' sh "$T/fifo"
+	run -1 rs "$T" needle
+	assert_output ''
+}
+
+@test "recurse_search skips sockets and devices without opening them" {
+	echo 'nothing' >"$T/plain"
+	"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	[ -S "$T/sock" ]
+	# /dev/zero's numbers: reading it never ends.  Only root can make it (and not in a
+	# nodev mount); without it the socket is still checked.
+	mknod "$T/zero" c 1 5 2>/dev/null && head -c 1 "$T/zero" >/dev/null 2>&1 || rm -f "$T/zero"
+	[ -e "$T/zero" ] || echo "# no device node: only the socket is checked" >&3
+	run -1 --separate-stderr rs "$T" needle
+	assert_output ''
+	[ -z "$stderr" ]
+}
+
+# "${NOCAPS[@]}" CMD...: CMD without the power to read mode-000 files.  root's CAP_DAC_OVERRIDE
+# ignores modes, so as root CMD runs in a user namespace of its own, where it has no
+# capability over our files (its own uid still owns them, so sanitizer logs stay writable).
+if [ "$(id -u)" -eq 0 ]; then
+	NOCAPS=(unshare -U)
+else
+	NOCAPS=(env)
+fi
+
+# Skips the test when FILE can be read all the same (capabilities the namespace does not drop).
+check_unreadable() {
+	if client "${NOCAPS[@]}" cat "$1" >/dev/null 2>&1; then
+		skip "$1 is readable even in mode 000 for this user"
+	fi
+}
+
+@test "recurse_search warns about an unreadable file and directory, and exits 2 when nothing was found" {
+	mkdir -p "$T/open" "$T/closed"
+	echo 'nothing' >"$T/open/plain"
+	echo needle >"$T/secret"
+	echo needle >"$T/closed/hit"
+	chmod 000 "$T/secret" "$T/closed"
+	check_unreadable "$T/secret"
+	run -2 --separate-stderr client "${NOCAPS[@]}" "$RECURSE_SEARCH" "$T" needle
+	assert_output ''
+	[[ $stderr == *"$T/secret"* ]]
+	[[ $stderr == *"$T/closed"* ]]
+}
+
+@test "recurse_search goes on past what it cannot read and finds STRING elsewhere" {
+	local d
+	for d in a b c d; do
+		mkdir "$T/$d"
+		echo needle >"$T/$d/secret"
+		chmod 000 "$T/$d/secret"
+	done
+	mkdir "$T/zz"
+	echo needle >"$T/zz/hit"
+	check_unreadable "$T/a/secret"
+	run -0 --separate-stderr client "${NOCAPS[@]}" "$RECURSE_SEARCH" -j 1 "$T" needle
+	assert_output "$T/zz/hit"
+	run -0 --separate-stderr client "${NOCAPS[@]}" "$RECURSE_SEARCH" "$T" needle
+	assert_output "$T/zz/hit"
+}
+
+@test "recurse_search walks a tree 2000 levels deep (paths past PATH_MAX) with 64 descriptors" {
+	"$PYTHON" - "$T" <<-'EOF'
+		import os, sys
+		os.chdir(sys.argv[1])
+		for _ in range(2000):
+		    os.mkdir("dd")
+		    os.chdir("dd")
+		    with open("f", "w") as f:
+		        f.write("hay\n")
+		with open("bottom", "w") as f:
+		    f.write("the needle\n")
+	EOF
+	local want=$T
+	for ((i = 0; i < 2000; i++)); do want+=/dd; done
+	want+=/bottom
+	run -0 --separate-stderr client sh -c 'ulimit -n 64 && exec "$@"' sh "$RECURSE_SEARCH" -j 4 "$T" needle
+	[ "$output" = "$want" ]
+	[ -z "$stderr" ]
+}
+
+@test "recurse_search takes files and directories vanishing under it in its stride" {
+	local i
+	mkdir -p "$T"/static/{1..40}
+	for i in {1..40}; do
+		for f in {1..10}; do echo "hay $i $f" >"$T/static/$i/$f"; done
+	done
+	mkdir "$T/churn"
+	# The churner makes and removes files and directories, and swaps a file for a FIFO and
+	# a directory for a link, as fast as it can; it writes its rounds to $BATS_TEST_TMPDIR/rounds.
+	cat >"$BATS_TEST_TMPDIR/churn.py" <<-'EOF'
+		import os, shutil, sys
+		top, rounds = sys.argv[1], sys.argv[2]
+		n = 0
+		while True:
+		    for i in range(20):
+		        d = os.path.join(top, "d%d" % i)
+		        os.makedirs(os.path.join(d, "sub"), exist_ok=True)
+		        for k in range(5):
+		            with open(os.path.join(d, "sub", "f%d" % k), "w") as f:
+		                f.write("hay\n")
+		        p = os.path.join(top, "x%d" % i)
+		        with open(p, "w") as f:
+		            f.write("hay\n")
+		        os.unlink(p)
+		        os.mkfifo(p)
+		        os.unlink(p)
+		    for i in range(20):
+		        d = os.path.join(top, "d%d" % i)
+		        shutil.rmtree(d)
+		        os.symlink("/", d)
+		        os.unlink(d)
+		    n += 1
+		    with open(rounds + ".tmp", "w") as f:
+		        f.write("%d\n" % n)
+		    os.rename(rounds + ".tmp", rounds)
+	EOF
+	start_bg "$PYTHON" "$BATS_TEST_TMPDIR/churn.py" "$T/churn" "$BATS_TEST_TMPDIR/rounds"
+	wait_for_output 1 "$BATS_TEST_TMPDIR/rounds"
+	for i in {1..10}; do
+		run -1 --separate-stderr rs "$T" needle
+		assert_output ''
+		[ -z "$stderr" ]
+	done
+	kill -0 "$BG_PID"	# the churner still ran
+}
+
+@test "recurse_search prints the path once when many files match at the same time" {
+	# 1 MiB files with STRING at the end, in directories of their own: workers finish their
+	# files at about the same time, and each would print one.
+	"$PYTHON" - "$T" <<-'EOF'
+		import os, sys
+		for i in range(24):
+		    os.makedirs(os.path.join(sys.argv[1], "d%d" % i))
+		    with open(os.path.join(sys.argv[1], "d%d" % i, "m%d" % i), "wb") as f:
+		        f.write(b"y" * (1 << 20) + b"needle\n")
+	EOF
+	local i
+	for i in {1..5}; do
+		run -0 rs -j 8 "$T" needle
+		[ "${#lines[@]}" -eq 1 ]
+		[[ ${lines[0]} == "$T"/d*/m* ]]
+		[ -f "${lines[0]}" ]
+	done
+}
+
+@test "recurse_search stops the other workers once STRING is found" {
+	mkdir "$T/big" "$T/hit"
+	# A sparse terabyte: reading it through takes minutes; a worker reading it must stop.
+	truncate -s 1T "$T/big/holes" || skip "no sparse files here"
+	# STRING after 512 MiB of holes: by the time it is found, the other worker reads the terabyte.
+	truncate -s 512M "$T/hit/file"
+	echo needle >>"$T/hit/file"
+	run -0 rs -j 2 "$T" needle
+	assert_output "$T/hit/file"
+}
+
+@test "recurse_search rejects an empty STRING, a bad -j and wrong argument counts with 64" {
+	echo needle >"$T/hit"
+	local args
+	for args in '' "$T" "$T needle extra" "-j 0 $T needle" "-j x $T needle" "-j -1 $T needle" \
+	    "-j 2x $T needle" "-j $T needle"; do
+		# shellcheck disable=SC2086 # word splitting wanted
+		run -64 --separate-stderr rs $args
+		assert_output ''
+		[ -n "$stderr" ]
+	done
+	run -64 --separate-stderr rs "$T" ''
+	assert_output ''
+	[ -n "$stderr" ]
+}
+
+@test "recurse_search exits 66 when DIR is missing or not a directory" {
+	run -66 --separate-stderr rs "$BATS_TEST_TMPDIR/missing" needle
+	assert_output ''
+	[[ $stderr == *missing* ]]
+	echo needle >"$BATS_TEST_TMPDIR/file"
+	run -66 rs "$BATS_TEST_TMPDIR/file" needle
+}
+
+@test "recurse_search exits 74 when stdout cannot be written" {
+	echo needle >"$T/hit"
+	run -74 client sh -c '"$@" >/dev/full' sh "$RECURSE_SEARCH" "$T" needle
+}
