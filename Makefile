@@ -110,9 +110,9 @@ suites: $(SUITES:=.run)
 %.bats.run: FORCE
 	@$(BATS) $*.bats || { echo '$*.bats' >> $(FAILED); exit 1; }
 
-# run_suites: the suites, in parallel, then one verdict.
+# run_suites: the suites (by default all of them), in parallel, then one verdict.
 define run_suites
-rm -f $(FAILED); $(MAKE) --no-print-directory -k -j$(TEST_JOBS) -O suites; status=$$?; \
+rm -f $(FAILED); $(MAKE) --no-print-directory -k -j$(TEST_JOBS) -O suites $(if $(1),TESTS='$(1)'); status=$$?; \
 if [ -s $(FAILED) ]; then echo 'failed suites:' >&2; sort $(FAILED) >&2; fi; rm -f $(FAILED)
 endef
 
@@ -125,21 +125,24 @@ check:
 	@$(run_suites); [ $$status -eq 0 ] || exit $$status; bench/run --tiny
 
 # Sanitized programs start and run slower: waits get 30 s, and suites that run a
-# program thousands of times (service_name) sample instead.
+# program thousands of times (service_name) sample instead.  The grading and docs
+# suites are left out: they build their own unsanitized copies, so they would only
+# run a second time.
 SANLOG := $(CURDIR)/.sanitizer-logs
+SANITIZE_TESTS = $(filter-out tests/grading/% tests/docs/%,$(SUITES))
 sanitize:
-	$(MAKE) WERROR=1 SAN=1 all
+	$(MAKE) WERROR=1 SAN=1 all $(BENCH)
 	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
 	@export ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
-		NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30}; $(run_suites); \
+		NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30}; $(call run_suites,$(SANITIZE_TESTS)); \
 	if compgen -G '$(SANLOG)/*' >/dev/null; then \
 		cat $(SANLOG)/*; echo 'sanitize: the sanitizers reported errors (above)' >&2; exit 1; fi; \
 	exit $$status
 
 VGLOG := $(CURDIR)/.valgrind-logs
 valgrind:
-	$(MAKE) all
+	$(MAKE) all $(BENCH)
 	tests/wrapped $(VGLOG) -- valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 		--log-file=$(VGLOG)/%p.log -- $(PROGS) -- $(BATS) -r $(TESTS)
@@ -199,6 +202,14 @@ lint:
 compile_commands.json: $(SRCS)
 	bear --output $@ -- $(MAKE) -B all
 
+# ---- grading ---------------------------------------------------------------
+# A student's exercises against their suites: tests/grade -h says everything;
+# points per exercise and per test are in tests/points.
+.PHONY: grade
+grade:
+	@test -n '$(SUBMISSION)' || { echo 'usage: make grade SUBMISSION=DIR [GRADE_FLAGS="-o OUT -t SECONDS"]' >&2; exit 64; }
+	tests/grade $(GRADE_FLAGS) '$(SUBMISSION)'
+
 # ---- student pack ----------------------------------------------------------
 # The repository as students receive it: every exercise's solution replaced by a
 # stub that builds and fails its suite (tests/student-pack says what is done).
@@ -228,6 +239,7 @@ help:
 	@echo 'make tsan             ThreadSanitizer build of the threaded programs, then their suites'
 	@echo 'make valgrind         the suites with every program under valgrind'
 	@echo 'make bench            the benchmarks of bench/, in full (make check runs them tiny)'
+	@echo 'make grade SUBMISSION=DIR   grade a student'"'"'s exercises (points: tests/points)'
 	@echo 'make student-pack     the tarball for students: exercises as stubs (STUDENT_PACK=path)'
 	@echo 'make lint             gcc -fanalyzer, cppcheck, clang-tidy: zero findings'
 	@echo 'make deps / deps-dev  install the Debian packages (deps-dev adds clang, valgrind, linters)'

@@ -17,7 +17,8 @@
 # is turned off there, because CPython does not free everything at exit; the log_path of
 # ASAN_OPTIONS/UBSAN_OPTIONS is kept, so a real error still leaves a log for `make sanitize`.
 # PYEXT_WRAPPER (e.g. "valgrind -q --error-exitcode=99") is put before $PYTHON when set;
-# suites then sample fewer calls ($PYEXT_CALLS in CODE).
+# suites then sample fewer calls ($PYEXT_CALLS in CODE).  PYEXT_LEAK_CALLS sets the
+# number outright (the broken-variant tests need only enough calls to see a leak).
 
 PYEXT_VARS=()
 
@@ -85,6 +86,7 @@ pyrun() {
 	# Sanitized or wrapped, a call costs 3 to 50 times more: sample.
 	[ -n "${PYEXT_SANITIZED:-}" ] && calls=200000
 	[ -n "${PYEXT_WRAPPER:-}" ] && calls=2000
+	calls=${PYEXT_LEAK_CALLS:-$calls}
 	# shellcheck disable=SC2086 # PYEXT_WRAPPER is a command line, split on purpose
 	# valgrind sees each object only if it comes from malloc, as ASan does.
 	timeout -k 1 "${PYEXT_TIMEOUT:-120}" env "${PYEXT_ENV[@]}" PYEXT_CALLS="$calls" \
