@@ -181,22 +181,5 @@ print("flat")'
 }
 
 @test "the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
-	"$PYTHON" -c 'import setuptools' 2>/dev/null || skip "no setuptools for $PYTHON"
-	local d=$BATS_TEST_TMPDIR/src
-	mkdir -p "$d"
-	pyext_copy_source "$d"
-	cd "$d"
-	run -0 "$PYTHON" setup.py -q build_ext --inplace
-	run -0 "$PYTHON" -c 'import hello; print(hello.Gumball(2).turn(), hello.__file__)'
-	assert_output "1 $d/hello$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
-	"$PYTHON" -m pip --version >/dev/null 2>&1 || skip "no pip for $PYTHON"
-	"$PYTHON" -c 'import wheel' 2>/dev/null ||
-		"$PYTHON" -c 'import setuptools.command.bdist_wheel' 2>/dev/null ||
-		skip "pip install needs the wheel package (or setuptools >= 70.1) for $PYTHON"
-	rm -rf build ./*.so
-	run -0 "$PYTHON" -m pip install -q --no-build-isolation --no-index --disable-pip-version-check \
-		--target "$BATS_TEST_TMPDIR/t" .
-	cd /
-	run -0 env PYTHONPATH="$BATS_TEST_TMPDIR/t" "$PYTHON" -c 'import hello; print(hello.Gumball(7))'
-	assert_output 'Gumball(7)'
+	setuptools_builds hello 'hello.Gumball(2).turn()' 1 'hello.Gumball(7)' 'Gumball(7)'
 }

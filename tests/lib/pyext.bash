@@ -101,3 +101,30 @@ pyext_copy_source() {
 		[ -f "$f" ] && cp "$f" "$1/"
 	done
 }
+
+# setuptools_builds NAME CODE OUT CODE2 OUT2: in a clean copy of the module's folder,
+# `setup.py build_ext --inplace` builds NAME next to its source, where CODE prints
+# OUT and NAME's file; then, where pip can build wheels offline, `pip install .`
+# into a private target, from where CODE2 prints OUT2.
+setuptools_builds() {
+	local name=$1 code=$2 out=$3 code2=$4 out2=$5 d=$BATS_TEST_TMPDIR/src suffix
+	"$PYTHON" -c 'import setuptools' 2>/dev/null || skip "no setuptools for $PYTHON"
+	mkdir -p "$d"
+	pyext_copy_source "$d"
+	cd "$d"
+	suffix=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+	run -0 "$PYTHON" setup.py -q build_ext --inplace
+	run -0 "$PYTHON" -c "import $name; print($code, $name.__file__)"
+	assert_output "$out $d/$name$suffix"
+	"$PYTHON" -m pip --version >/dev/null 2>&1 || skip "no pip for $PYTHON"
+	"$PYTHON" -c 'import wheel' 2>/dev/null ||
+		"$PYTHON" -c 'import setuptools.command.bdist_wheel' 2>/dev/null ||
+		skip "pip install needs the wheel package (or setuptools >= 70.1) for $PYTHON"
+	rm -rf build ./*.so
+	run -0 "$PYTHON" -m pip install -q --no-build-isolation --no-index --disable-pip-version-check \
+		--target "$BATS_TEST_TMPDIR/t" .
+	cd /
+	run -0 env PYTHONPATH="$BATS_TEST_TMPDIR/t" "$PYTHON" -c "import $name; print($code2)"
+	assert_output "$out2"
+}
+

@@ -217,22 +217,5 @@ print("flat")'
 }
 
 @test "the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
-	"$PYTHON" -c 'import setuptools' 2>/dev/null || skip "no setuptools for $PYTHON"
-	local d=$BATS_TEST_TMPDIR/src
-	mkdir -p "$d"
-	pyext_copy_source "$d"
-	cd "$d"
-	run -0 "$PYTHON" setup.py -q build_ext --inplace
-	run -0 "$PYTHON" -c 'import ex10; print(ex10.days_in_month(2, 2000), ex10.__file__)'
-	assert_output "29 $d/ex10$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
-	"$PYTHON" -m pip --version >/dev/null 2>&1 || skip "no pip for $PYTHON"
-	"$PYTHON" -c 'import wheel' 2>/dev/null ||
-		"$PYTHON" -c 'import setuptools.command.bdist_wheel' 2>/dev/null ||
-		skip "pip install needs the wheel package (or setuptools >= 70.1) for $PYTHON"
-	rm -rf build ./*.so
-	run -0 "$PYTHON" -m pip install -q --no-build-isolation --no-index --disable-pip-version-check \
-		--target "$BATS_TEST_TMPDIR/t" .
-	cd /
-	run -0 env PYTHONPATH="$BATS_TEST_TMPDIR/t" "$PYTHON" -c 'import ex10; print(ex10.days_in_year(2000))'
-	assert_output 366
+	setuptools_builds ex10 'ex10.days_in_month(2, 2000)' 29 'ex10.days_in_year(2000)' '366'
 }
