@@ -7,7 +7,7 @@ load ../lib/pyext
 pyext HELLO ch10-pyext/hello
 
 PRE='import gc, sys
-from pyext_util import load, raises, assert_flat, calls
+from pyext_util import load, raises, assert_flat, calls, expect
 h = load("HELLO")
 G = h.Gumball
 '
@@ -155,14 +155,6 @@ def turn_empty():
 def cycle():
     g.refill(1)
     g.turn()
-def expect(exc, f, *args):
-    def call():
-        try:
-            f(*args)
-        except exc:
-            return
-        raise AssertionError("no exception")
-    return call
 assert_flat([
     ("method_name", h.method_name, []),
     ("refill and turn", cycle, [g]),

@@ -8,6 +8,7 @@ assert_flat(cases) each case a (label, function, objects) triple: call function(
                    calls() times and fail unless memory (RSS, then tracemalloc) and
                    the reference counts of objects come back flat
 raises(exc, f, *args, match=None)   f(*args) raises exactly exc, its message matching
+expect(exc, f, *args)   a function calling f(*args) that fails unless it raises exc
 """
 import gc
 import importlib.util
@@ -42,6 +43,17 @@ def raises(exc, f, *args, match=None):
             raise AssertionError(f"{f.__name__}{args!r}: message {str(e)!r} does not match {match!r}")
         return e
     raise AssertionError(f"{f.__name__}{args!r} raised nothing, expected {exc.__name__}")
+
+
+def expect(exc, f, *args):
+    """A call of f(*args) that must raise exc (for assert_flat's error paths)."""
+    def call():
+        try:
+            f(*args)
+        except exc:
+            return
+        raise AssertionError("no exception")
+    return call
 
 
 def _rss():

@@ -8,7 +8,7 @@ pyext EX10 exercises/ch10-pyext/ex10
 
 # The module under test as `m`, plus the checks of tests/lib/pyext_util.py.
 PRE='import math, random, statistics, sys
-from pyext_util import load, raises, assert_flat, calls
+from pyext_util import load, raises, assert_flat, calls, expect
 m = load("EX10")
 '
 
@@ -187,14 +187,6 @@ class Boom(Exception): pass
 def gen():
     yield 1
     raise Boom()   # a new one each time: a re-raised exception keeps growing its traceback
-def expect(exc, f, *args):
-    def call():
-        try:
-            f(*args)
-        except exc:
-            return
-        raise AssertionError("no exception")
-    return call
 assert_flat([
     ("days_in_year", lambda: m.days_in_year(y), [y]),
     ("days_in_year ValueError", expect(ValueError, m.days_in_year, y0), [y0]),
