@@ -44,8 +44,10 @@ assert_daytime() {
 	fi
 }
 
+# The bytes waiting in the server's sockets on UDP port $1 (a server may have one
+# dual-stack socket or one per family), or nothing when no socket has the port.
 udp_recv_queue() {
-	ss -Hlun "sport = :$1" | awk '{ print $2; exit }'
+	ss -Hlun "sport = :$1" | awk '{ q += $2; n++ } END { if (n) print q }'
 }
 
 wait_udp_queue() {

@@ -7,19 +7,33 @@ load ../../helper
 load ../../lib/ch06_services
 program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 
-@test "discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+# reads_from HOST: datagrams of 0 to 65507 bytes sent to the server from HOST while it is
+# stopped wait in one of its sockets (proof that one receives from HOST's family: an
+# IPv6-only socket never sees 127.0.0.1), and are read once it runs again; then the
+# server sends nothing back to a datagram.
+reads_from() {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
+	kill -STOP "$SERVER_PID"
 	# 1472: the largest that fits an Ethernet frame over IPv4; 65507: the largest IPv4 allows.
-	run -0 peer udp-silent ::1 "$port" 0 1 512 1472 65507
+	"$PYTHON" -c 'import os, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+    for size in 0, 1, 512, 1472, 65507:
+        s.sendto(os.urandom(size), (host, port))' "$1" "$port"
+	wait_udp_queue "$port" busy
+	kill -CONT "$SERVER_PID"
+	wait_udp_queue "$port" empty
+	run -0 peer udp-silent "$1" "$port" 0 1 512 1472 65507
 	assert_output "sent 5 datagrams, received 0 bytes"
 }
 
+@test "discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+	reads_from ::1
+}
+
 @test "discard_udp reads datagrams from 127.0.0.1, 0 to 65507 bytes, and sends nothing back" {
-	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
-	run -0 peer udp-silent 127.0.0.1 "$port" 0 1 512 1472 65507
-	assert_output "sent 5 datagrams, received 0 bytes"
+	reads_from 127.0.0.1
 }
 
 @test "discard_udp sends nothing to nc -u over both families, and keeps reading" {
