@@ -153,17 +153,33 @@ def parse(readme):
             header = None
 
 
+def pack_removed(top):
+    """In a student pack, the paths the pack left out (its .student-pack file lists
+    them as "removed: PATH" lines): the READMEs still name them, for instructors."""
+    try:
+        with open(os.path.join(top, '.student-pack')) as f:
+            return [l[len('removed: '):].strip() for l in f if l.startswith('removed: ')]
+    except OSError:
+        return []
+
+
 def check_paths(top, readme):
     rdir = os.path.dirname(os.path.abspath(readme))
+    removed = pack_removed(top)
     for n, kind, value in parse(readme):
         if kind == 'link':
             if re.match(r'^[a-z]+:', value) or value.startswith('#'):
                 continue
             target = value.split('#')[0]
+            rel = os.path.relpath(os.path.join(rdir, target), top)
+            if any(rel == r.rstrip('/') or rel.startswith(r) for r in removed):
+                continue
             if target and not os.path.exists(os.path.join(rdir, target)):
                 problem(readme, n, f'link target {target} does not exist')
         elif kind == 'word':
             if TOPDIR_RE.match(value) and not is_placeholder(value):
+                if any(value.rstrip('/') == r.rstrip('/') or value.startswith(r) for r in removed):
+                    continue
                 if not os.path.exists(os.path.join(top, value)):
                     problem(readme, n, f'{value} does not exist (a program: run make)')
         elif kind == 'bare':
