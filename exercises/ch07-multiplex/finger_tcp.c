@@ -19,8 +19,9 @@
  *          a longer line       "finger: query too long (more than 512 bytes)."
  *          other text          "finger: malformed query: give one login name, or nothing."
  *        ~/.plan and ~/.project are shown only when they are regular files owned by the
- *        user, opened without following a symlink (O_NOFOLLOW) and checked with fstat
- *        on what was opened; at most 4096 bytes of each.  Anything that is not
+ *        user that anybody may read (mode o+r, in a home with o+x), opened without
+ *        following a symlink (O_NOFOLLOW) and checked with fstat on what was opened;
+ *        at most 4096 bytes of each.  Anything that is not
  *        printable ASCII (TAB, space to tilde) is shown as cat -v does (^X, ^?, M-x):
  *        no byte from a .plan, a GECOS field or utmp can drive the client's terminal.
  *        Several clients at once: one child process each (fork), at most 32; more
@@ -439,7 +440,10 @@ out_gecos_rest(struct out *o, const struct passwd *pw)
  * before opening, checks the very file that will be read (a name can be
  * swapped between a stat and an open).  Only a regular file owned by the
  * user is shown (which also stops a hard link to somebody else's file),
- * and at most FILE_MAX bytes of it.  Returns true when it
+ * and only when anybody may read it (mode o+r, in a home others may enter):
+ * the server may run as root, and must not publish what its owner keeps
+ * private, as a classic fingerd running as nobody could not; at most
+ * FILE_MAX bytes of it.  Returns true when it
  * was shown; a missing or refused file is not told apart (that would say
  * something about the home directory).
  */
@@ -457,7 +461,8 @@ show_file(struct out *o, int dirfd, const char *name, uid_t uid, const char *lab
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1)
 		return false;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+	    (st.st_mode & S_IROTH) == 0) {
 		close(fd);
 		return false;
 	}
@@ -498,6 +503,7 @@ static void
 show_user(struct out *o, const char *name, bool verbose)
 {
 	const struct passwd *pw;
+	struct stat home;
 	int dirfd;
 
 	pw = getpwnam(name);
@@ -515,6 +521,11 @@ show_user(struct out *o, const char *name, bool verbose)
 		out_gecos_rest(o, pw);
 	/* The home directory may be a symlink (/home -> /export/home): only the files may not. */
 	dirfd = open(pw->pw_dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	/* A home others may not enter keeps its files private, whatever their modes. */
+	if (dirfd != -1 && (fstat(dirfd, &home) == -1 || (home.st_mode & S_IXOTH) == 0)) {
+		close(dirfd);
+		dirfd = -1;
+	}
 	show_file(o, dirfd, ".project", pw->pw_uid, "Project:");
 	if (!show_file(o, dirfd, ".plan", pw->pw_uid, "Plan:"))
 		out_line(o, "No Plan.");
@@ -610,6 +621,9 @@ read_query(int cfd, char *line, size_t size, size_t *len, long long deadline)
 		if (n == 0) {
 			if (got == 0)
 				return GONE;
+			/* A line ended by the client's FIN, not by LF: its CR is not part of it either. */
+			if (line[got - 1] == '\r')
+				got--;
 			line[got] = '\0';
 			*len = got;
 			return got > QUERY_MAX ? TOO_LONG : GOT_LINE;
@@ -730,6 +744,7 @@ static void
 accept_client(int sd, struct children *ch, int seconds, const sigset_t *waitmask, bool *paused)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t childmask;
 	pid_t pid;
 	int cfd;
 
@@ -754,8 +769,11 @@ accept_client(int sd, struct children *ch, int seconds, const sigset_t *waitmask
 		sigaction(SIGINT, &dfl, NULL);
 		sigaction(SIGTERM, &dfl, NULL);
 		sigaction(SIGCHLD, &dfl, NULL);
-		sigaction(SIGALRM, &dfl, NULL);	/* the backstop must kill, even if inherited ignored */
-		sigprocmask(SIG_SETMASK, waitmask, NULL);
+		/* The backstop must kill, even if SIGALRM was inherited ignored or blocked. */
+		sigaction(SIGALRM, &dfl, NULL);
+		childmask = *waitmask;
+		sigdelset(&childmask, SIGALRM);
+		sigprocmask(SIG_SETMASK, &childmask, NULL);
 		close(sd);
 		serve_client(cfd, seconds);
 	}

@@ -51,7 +51,9 @@ finger_utmp() {
 
 finger_world() {
 	local w=$1 h=$1/home
-	mkdir -p "$w/run" "$h"/{root,alice,bob,carol,dave,eve,frank,gina}
+	# What others may read is part of the contract: give the files the usual modes.
+	umask 022
+	mkdir -p "$w/run" "$h"/{root,alice,bob,carol,dave,eve,frank,gina,hana,ivan}
 	{
 		echo "root:x:0:0:Charlie Root,Cellar,555-0100,555-0199:$h/root:/bin/bash"
 		echo "alice:x:0:0:Alice Example,Room 101,555-0101,555-0102:$h/alice:/bin/sh"
@@ -61,6 +63,8 @@ finger_world() {
 		printf 'eve:x:0:0:Eve \033]0;pwned\007Evil:%s:/bin/sh\n' "$h/eve"
 		echo "frank:x:0:0:Frank Bigplan:$h/frank:/bin/sh"
 		echo "gina:x:0:0:Gina Ownlink:$h/gina:/bin/sh"
+		echo "hana:x:0:0:Hana Private:$h/hana:/bin/sh"
+		echo "ivan:x:0:0:Ivan Closed:$h/ivan:/bin/sh"
 	} >"$w/passwd"
 	[ "${2:-}" = empty ] || finger_utmp "$w/run/utmp"
 	printf 'Line one of the plan\nLine two\n' >"$h/alice/.plan"
@@ -77,6 +81,11 @@ finger_world() {
 	printf 'Gina wrote this diary\n' >"$h/gina/diary"
 	ln -s diary "$h/gina/.plan"
 	mkfifo "$h/dave/.plan"
+	# Private to their owners: a .plan only its owner may read, a home others may not enter.
+	printf 'Hana kept this to herself\n' >"$h/hana/.plan"
+	chmod 600 "$h/hana/.plan"
+	printf 'Ivan behind a closed door\n' >"$h/ivan/.plan"
+	chmod 700 "$h/ivan"
 	printf 'Dave has a project\n' >"$h/dave/.project"
 	printf 'visible \033[2J\007 text \233 end\n' >"$h/eve/.plan"
 	head -c 1048576 /dev/zero | tr '\0' 'x' >"$h/frank/.plan"

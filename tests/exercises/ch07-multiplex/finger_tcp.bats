@@ -175,6 +175,21 @@ assert_user() {
 	done
 }
 
+@test "finger_tcp does not show a .plan its owner keeps private (mode 600, or a home others cannot enter)" {
+	# The server may run as root (port 79): it must show only what anybody could read.
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'hana\r\n'
+		assert_user hana 'Hana Private' "$WORLD/home/hana" /bin/sh
+		refute_output --partial 'Hana kept this'
+		assert_line 'No Plan.'
+		ask "$host" 'ivan\r\n'
+		assert_user ivan 'Ivan Closed' "$WORLD/home/ivan" /bin/sh
+		refute_output --partial 'Ivan behind'
+		assert_line 'No Plan.'
+	done
+}
+
 @test "finger_tcp does not show a .plan that belongs to another user" {
 	start_finger
 	[ "$(stat -c %u "$WORLD/home/carol/.plan" 2>/dev/null)" = 65534 ] && [ "$(id -u)" = 0 ] ||
@@ -229,6 +244,16 @@ assert_user() {
 			ask "$host" "$q"'\n'
 			cmp "$BATS_TEST_TMPDIR/crlf" "$ANSWER"
 		done
+	done
+}
+
+@test "finger_tcp answers a line the client ends by half-closing, CR and all, as if it ended in CR LF" {
+	start_finger
+	for host in ::1 127.0.0.1; do
+		ask "$host" 'alice\r\n'
+		cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
+		printf 'alice\r' | client nc -N "$host" "$port" >"$BATS_TEST_TMPDIR/fin"
+		cmp "$BATS_TEST_TMPDIR/crlf" "$BATS_TEST_TMPDIR/fin"
 	done
 }
 
