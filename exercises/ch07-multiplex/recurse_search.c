@@ -41,6 +41,10 @@
  *   path longer than PATH_MAX is opened a PATH_MAX-sized piece at a time.  A worker keeps one
  *   subdirectory of each directory it reads for itself and opens it from the parent's
  *   descriptor: a chain of N directories costs N opens, not N * N / 2 path lookups.
+ * - WORKERS workers can need three descriptors each at once: the soft limit on descriptors is
+ *   raised to the hard one, and when even that is too few, fewer workers run (with a note on
+ *   stderr), rather than files being skipped with "Too many open files".
+ * - Workers warn at the same time: each warning is written under stderr's lock, whole.
  */
 #define _GNU_SOURCE	/* memmem, memrchr, sched_getaffinity, O_NOFOLLOW and O_DIRECTORY under -std=c17 */
 #include <dirent.h>
@@ -55,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -116,10 +121,19 @@ set_stop(struct search *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* warnx writes its prefix, message and newline apart: under stderr's lock, lines stay whole. */
+static void
+warn_whole(const char *fmt, const char *a, const char *b)
+{
+	flockfile(stderr);
+	warnx(fmt, a, b);
+	funlockfile(stderr);
+}
+
 static void
 out_of_memory(struct search *s)
 {
-	warnx("out of memory");
+	warn_whole("%s%s", "out of memory", "");
 	atomic_store(&s->oserr, true);
 	set_stop(s);
 }
@@ -141,7 +155,7 @@ warn_path(struct search *s, const char *rel, int error)
 		out_of_memory(s);
 		return;
 	}
-	warnx("%s: %s", path, strerror(error));
+	warn_whole("%s: %s", path, strerror(error));
 	free(path);
 }
 
@@ -509,6 +523,56 @@ default_workers(void)
 	return n < MAX_WORKERS ? n : MAX_WORKERS;
 }
 
+/*
+ * The descriptors open now below LIMIT (a new descriptor takes the lowest free number, and
+ * must be below the limit: higher ones take no slot), counted in /proc/self/fd less the one
+ * reading it; or a guess.
+ */
+static long
+open_descriptors(long limit)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		return 8;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && strtol(e->d_name, NULL, 10) < limit)
+			n++;
+	closedir(d);
+	return n > 4 ? n - 1 : 3;
+}
+
+/*
+ * How many of WANT workers the descriptor limit lets run: each can hold three at once (two
+ * directories and a file).  The soft limit is raised to the hard one first, as far as allowed.
+ */
+static long
+fit_workers(long want)
+{
+	struct rlimit rl;
+	long avail, fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+		rlim_t soft = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			rl.rlim_cur = soft;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)(3 * MAX_WORKERS + 64))
+		return want;
+	avail = (long)rl.rlim_cur - open_descriptors((long)rl.rlim_cur);
+	fit = avail / 3 > 1 ? avail / 3 : 1;
+	if (fit >= want)
+		return want;
+	warnx("%ld free descriptors are enough for %ld of the %ld workers only", avail, fit, want);
+	return fit;
+}
+
 static void
 usage(const char *prog)
 {
@@ -562,12 +626,13 @@ main(int argc, char *argv[])
 		err(EX_NOINPUT, "%s", s.dir);
 	if (!push(&s, "", true, NULL))
 		errx(EX_OSERR, "out of memory");
+	nworkers = fit_workers(nworkers);
 
 	for (started = 0; started < nworkers; started++) {
 		int rc = pthread_create(&tids[started], NULL, worker, &s);
 
 		if (rc != 0) {
-			warnx("pthread_create: %s", strerror(rc));
+			warn_whole("%s: %s", "pthread_create", strerror(rc));
 			atomic_store(&s.oserr, true);
 			set_stop(&s);
 			break;

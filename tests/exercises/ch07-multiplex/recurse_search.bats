@@ -204,6 +204,40 @@ check_unreadable() {
 	assert_output "$T/zz/hit"
 }
 
+@test "recurse_search writes each warning whole, while many workers warn at once" {
+	local d
+	for d in $(seq 60); do
+		mkdir "$T/d$d"
+		echo hay >"$T/d$d/secret"
+		chmod 000 "$T/d$d/secret"
+	done
+	check_unreadable "$T/d1/secret"
+	run -2 --separate-stderr client "${NOCAPS[@]}" "$RECURSE_SEARCH" -j 8 "$T" needle
+	assert_output ''
+	# One line per file, each "PROGRAM: PATH: REASON": no two run together, none cut.
+	[ "$(grep -c . <<<"$stderr")" -eq 60 ]
+	run grep -Evx "[^:/]+: $T/d[0-9]+/secret: Permission denied" <<<"$stderr"
+	assert_output ''
+}
+
+@test "recurse_search with more workers than descriptors runs fewer workers, and skips no file" {
+	"$PYTHON" - "$T" <<-'EOF'
+		import os, sys
+		for d in range(100):
+		    os.mkdir(os.path.join(sys.argv[1], f"d{d}"))
+		    for f in range(20):
+		        with open(os.path.join(sys.argv[1], f"d{d}", f"f{f}"), "wb") as out:
+		            out.write(bytes(32768) + (b"the needle" if (d, f) == (77, 13) else b""))
+	EOF
+	# Only stdin, stdout and stderr open, and a limit of 8 (hard and soft): DIR leaves four.
+	run -0 --separate-stderr client "$PYTHON" -c 'import os, resource, sys
+os.closerange(3, 65536)
+resource.setrlimit(resource.RLIMIT_NOFILE, (8, 8))
+os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
+	assert_output "$T/d77/f13"
+	[[ $stderr != *"Too many open files"* ]]
+}
+
 @test "recurse_search walks a tree 2000 levels deep (paths past PATH_MAX) with 64 descriptors" {
 	"$PYTHON" - "$T" <<-'EOF'
 		import os, sys
