@@ -81,6 +81,7 @@ struct search {
 	int rootfd;
 	const char *needle;
 	size_t nlen;
+	size_t rare_at;		/* the position in the needle of its rarest-looking byte */
 
 	pthread_mutex_t lock;
 	pthread_cond_t more;	/* a job was pushed, or the search is over */
@@ -284,6 +285,59 @@ push(struct search *s, const char *rel, bool is_dir, const struct stat *parent)
 }
 
 /*
+ * How common a byte is in the files people search (text, mostly): spaces, lower-case
+ * letters and line ends everywhere; capitals, digits and punctuation less; control and
+ * non-ASCII bytes least.  A guess, as ripgrep makes one with a table of frequencies.
+ */
+static int
+commonness(unsigned char c)
+{
+	if (c == ' ' || c == '\n' || (c >= 'a' && c <= 'z'))
+		return 3;
+	if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\0' || c == '\t')
+		return 2;
+	if (c >= 0x21 && c <= 0x7e)
+		return 1;
+	return 0;
+}
+
+static size_t
+rarest_at(const char *needle, size_t nlen)
+{
+	size_t at = 0;
+
+	for (size_t i = 1; i < nlen; i++)
+		if (commonness((unsigned char)needle[i]) < commonness((unsigned char)needle[at]))
+			at = i;
+	return at;
+}
+
+/*
+ * Whether HAY (LEN bytes) contains the needle.  memchr for the needle's rarest byte (the
+ * C library's is vectorised: many bytes a cycle), then memcmp around each hit, is what makes
+ * grep and ripgrep fast; when the guess is wrong and that byte is common here, memmem (two-way:
+ * linear whatever the input) takes over for the rest.
+ */
+static bool
+contains(const struct search *s, const char *hay, size_t len)
+{
+	const char *p = hay + s->rare_at, *end = hay + len - s->nlen + s->rare_at + 1;
+	const char rare = s->needle[s->rare_at];
+	size_t misses = 0;
+
+	while (p < end && (p = memchr(p, rare, (size_t)(end - p))) != NULL) {
+		const char *start = p - s->rare_at;
+
+		if (memcmp(start, s->needle, s->nlen) == 0)
+			return true;
+		if (++misses > 64 + (size_t)(p - hay) / 256)
+			return memmem(start + 1, len - (size_t)(start + 1 - hay), s->needle, s->nlen) != NULL;
+		p++;
+	}
+	return false;
+}
+
+/*
  * Reads FD to the end looking for the needle.  BUF holds READ_SIZE + nlen bytes: the last
  * nlen-1 bytes of what was read stay in front of the next read, so that a needle cut in
  * two by the read boundary is seen whole.  True when found.
@@ -308,7 +362,7 @@ search_fd(struct search *s, int fd, char *buf, size_t cap, const char *rel)
 		if (n == 0)
 			return false;
 		have = keep + (size_t)n;
-		if (have >= s->nlen && memmem(buf, have, s->needle, s->nlen) != NULL)
+		if (have >= s->nlen && contains(s, buf, have))
 			return true;
 		keep = have < s->nlen - 1 ? have : s->nlen - 1;
 		memmove(buf, buf + have - keep, keep);
@@ -614,6 +668,7 @@ main(int argc, char *argv[])
 	s.dir = argv[optind];
 	s.needle = argv[optind + 1];
 	s.nlen = strlen(s.needle);
+	s.rare_at = rarest_at(s.needle, s.nlen);
 	if (s.nlen == 0) {
 		/* Every file contains the empty string: surely not what was meant. */
 		warnx("STRING is empty");

@@ -104,6 +104,23 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output "$T/sub/hit"
 }
 
+@test "recurse_search finds STRING among a million near misses, and not where only near misses are" {
+	# Every byte of the needle is everywhere in the file: a search that jumps from one
+	# occurrence of a byte to the next must neither miss the match nor crawl.
+	"$PYTHON" - "$T" <<-'EOF'
+		import os, sys
+		with open(os.path.join(sys.argv[1], "near"), "wb") as f:
+		    f.write(b"Q1" * 1000000 + b"Q1Q1Q1Q2")
+		with open(os.path.join(sys.argv[1], "misses"), "wb") as f:
+		    f.write(b"Q1" * 1000000 + b"Q1Q1Q1Q3")
+	EOF
+	run -0 client "$RECURSE_SEARCH" "$T" Q1Q1Q1Q2
+	assert_output "$T/near"
+	rm "$T/near"
+	run -1 client "$RECURSE_SEARCH" "$T" Q1Q1Q1Q2
+	assert_output ''
+}
+
 @test "recurse_search searches binary files: NUL bytes are data" {
 	# Before STRING: NULs, and bytes of every value (a str* search stops at the first NUL).
 	{ head -c 5000 /dev/zero; printf '\001\377\000\200'; seq 1 100; head -c 100 /dev/zero
