@@ -63,7 +63,7 @@ chapter_tests = $(wildcard tests/$(1)-*/*.bats tests/exercises/$(1)-*/*.bats)
 .PHONY: all check sanitize tsan valgrind bench lint clean deps deps-dev help FORCE \
         $(CHAPTERS) $(addprefix check-,$(CHAPTERS))
 
-all: $(PROGS) pyext
+all: $(PROGS) pyext $(BENCH)
 
 .PHONY: pyext
 pyext: .build-flags
@@ -225,10 +225,16 @@ deps:
 deps-dev:
 	sh .ci/deps --dev
 
+# Exactly what the build, the tests and the benchmarks make, named one by one:
+# never a pattern that could match a tracked file.  tests/docs/clean.bats checks
+# that a tree is as checked out after `make` then `make clean`.
+PYEXT_DIRS := $(sort $(dir $(PYEXT_SRCS)))
 clean:
-	rm -f $(PROGS) $(BENCH) .build-flags $(wildcard $(PYEXT_SRCS:.c=.*.so))
-	rm -rf $(wildcard $(dir $(PYEXT_SRCS))build)
+	rm -f $(PROGS) $(BENCH) .build-flags compile_commands.json $(STUDENT_PACK)
+	rm -f $(wildcard $(PYEXT_SRCS:.c=.*.so)) $(wildcard bench/results*.csv)
+	rm -rf $(wildcard $(addsuffix build,$(PYEXT_DIRS)) $(addsuffix *.egg-info,$(PYEXT_DIRS)))
 	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED)
+	find ch* exercises tests bench -type d -name __pycache__ -prune -exec rm -rf {} +
 
 help:
 	@echo 'make [all]            build every program next to its source'
@@ -244,4 +250,5 @@ help:
 	@echo 'make lint             gcc -fanalyzer, cppcheck, clang-tidy: zero findings'
 	@echo 'make deps / deps-dev  install the Debian packages (deps-dev adds clang, valgrind, linters)'
 	@echo 'make compile_commands.json   for editors (needs bear)'
+	@echo 'make clean            remove everything the build made (and nothing else)'
 	@echo 'make CC=clang ...     any of the above with clang'

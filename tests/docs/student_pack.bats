@@ -220,3 +220,20 @@ for n in names:
 	run -1 grep -x '# uncommitted' netprog-c-labs-student/README.md
 	run -64 "$clone/tests/student-pack" --no-such-option
 }
+
+@test "make clean in the built pack removes the build and keeps every file the pack shipped" {
+	local copy=$BATS_TEST_TMPDIR/pack f missing=() extra
+	[ ! -e "$BATS_FILE_TMPDIR/make.failed" ] || fail "the pack did not build: $(tail -20 "$BATS_FILE_TMPDIR/make.log")"
+	cp -a "$PACK" "$copy"
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$copy" clean
+	[ "$status" -eq 0 ] || fail "make clean in the pack failed: $output"
+	while IFS= read -r f; do
+		f=${f#netprog-c-labs-student/}
+		[ -z "$f" ] || [ -e "$copy/$f" ] || missing+=("$f")
+	done < <(tar -tzf "$PACK_TGZ")
+	[ ${#missing[@]} -eq 0 ] || fail "make clean in the pack deleted files it shipped: ${missing[*]}"
+	# And nothing the build made is left: every file is one the pack shipped.
+	extra=$(cd "$copy" && find . -type f | sed 's|^\./|netprog-c-labs-student/|' | sort |
+		comm -23 - <(tar -tzf "$PACK_TGZ" | sort))
+	[ -z "$extra" ] || fail "make clean in the pack left build outputs behind: $extra"
+}
