@@ -54,13 +54,13 @@ compilers() {
 	true
 }
 
-@test "no_casts.c.in does not define _GNU_SOURCE itself, so the compile line chooses" {
+@test "protocol: no_casts.c.in does not define _GNU_SOURCE itself, so the compile line chooses" {
 	run -1 grep -nE '^[[:space:]]*#[[:space:]]*define[[:space:]]+_GNU_SOURCE' no_casts.c.in
 	# ... and it is a complete program: it has a main.
 	grep -qE '^main\(|[[:space:]]main\(' no_casts.c.in
 }
 
-@test "without _GNU_SOURCE, gcc and clang flag every uncast sockaddr pointer as incompatible" {
+@test "protocol: without _GNU_SOURCE, gcc and clang flag every uncast sockaddr pointer as incompatible" {
 	command -v gcc >/dev/null || skip "no gcc"
 	local cc want
 	want=$(want_lines bind getsockname connect accept getnameinfo)
@@ -73,7 +73,7 @@ compilers() {
 	done
 }
 
-@test "with _GNU_SOURCE, bind, connect and getsockname take a sockaddr_in6 * silently; getnameinfo and accept(sockaddr_storage *) do not" {
+@test "protocol: with _GNU_SOURCE, bind, connect and getsockname take a sockaddr_in6 * silently; getnameinfo and accept(sockaddr_storage *) do not" {
 	command -v gcc >/dev/null || skip "no gcc"
 	local cc want accept_line
 	# glibc's transparent union (__SOCKADDR_ARG, __CONST_SOCKADDR_ARG) lists
@@ -90,7 +90,7 @@ compilers() {
 	done
 }
 
-@test "no_casts.c.in built without casts still runs: a cast changes a pointer's type, not its value" {
+@test "service: no_casts.c.in built without casts still runs: a cast changes a pointer's type, not its value" {
 	command -v gcc >/dev/null || skip "no gcc"
 	[ -n "$(ip -6 addr show dev lo 2>/dev/null)" ] || skip "no ::1 here"
 	# gcc 14 and later refuse incompatible pointers by default; then there is nothing to run.

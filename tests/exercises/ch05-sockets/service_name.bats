@@ -70,7 +70,7 @@ ports_to_check() {
 	fi
 }
 
-@test "service_name 80 prints http" {
+@test "service: service_name 80 prints http" {
 	[[ $(getent_name 80 tcp) == http ]] || skip "this system's services file has no 80/tcp http"
 	run -0 --separate-stderr "$SERVICE_NAME" 80
 	assert_output http
@@ -78,19 +78,19 @@ ports_to_check() {
 	assert_output http
 }
 
-@test "service_name 22 prints ssh" {
+@test "service: service_name 22 prints ssh" {
 	[[ $(getent_name 22 tcp) == ssh ]] || skip "this system's services file has no 22/tcp ssh"
 	run -0 --separate-stderr "$SERVICE_NAME" 22
 	assert_output ssh
 }
 
-@test "service_name 53 udp prints domain" {
+@test "service: service_name 53 udp prints domain" {
 	[[ $(getent_name 53 udp) == domain ]] || skip "this system's services file has no 53/udp domain"
 	run -0 --separate-stderr "$SERVICE_NAME" 53 udp
 	assert_output domain
 }
 
-@test "service_name tells TCP from UDP where the services file does (512: exec and biff)" {
+@test "protocol: service_name tells TCP from UDP where the services file does (512: exec and biff)" {
 	[[ $(getent_name 512 tcp) == exec && $(getent_name 512 udp) == biff ]] ||
 		skip "this system's services file does not list 512/tcp exec and 512/udp biff"
 	run -0 --separate-stderr "$SERVICE_NAME" 512 tcp
@@ -99,7 +99,7 @@ ports_to_check() {
 	assert_output biff
 }
 
-@test "service_name fails with 68 and prints nothing on stdout for a port with no name" {
+@test "usage: service_name fails with 68 and prints nothing on stdout for a port with no name" {
 	# Port 0 is reserved and never has a service name.
 	! getent services 0/tcp >/dev/null || skip "this system names port 0"
 	run -68 --separate-stderr "$SERVICE_NAME" 0
@@ -112,15 +112,15 @@ ports_to_check() {
 	[ -n "$stderr" ]
 }
 
-@test "service_name agrees with getent services for every TCP port 1..1024" {
+@test "protocol: service_name agrees with getent services for every TCP port 1..1024" {
 	compare_ports tcp $(ports_to_check)
 }
 
-@test "service_name agrees with getent services for every UDP port 1..1024" {
+@test "protocol: service_name agrees with getent services for every UDP port 1..1024" {
 	compare_ports udp $(ports_to_check)
 }
 
-@test "service_name rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: service_name rejects a port that is not a decimal number in 0..65535 with 64" {
 	local bad
 	for bad in '' abc -1 65536 80x ' 80' '+80' 99999999999999999999; do
 		run -64 --separate-stderr "$SERVICE_NAME" "$bad"
@@ -131,7 +131,7 @@ ports_to_check() {
 	done
 }
 
-@test "service_name rejects a protocol other than tcp or udp with 64" {
+@test "usage: service_name rejects a protocol other than tcp or udp with 64" {
 	local bad
 	for bad in sctp '' TCPX 'tcp ' 6; do
 		run -64 --separate-stderr "$SERVICE_NAME" 80 "$bad"
@@ -140,7 +140,7 @@ ports_to_check() {
 	done
 }
 
-@test "service_name rejects a wrong number of arguments with 64" {
+@test "usage: service_name rejects a wrong number of arguments with 64" {
 	run -64 --separate-stderr "$SERVICE_NAME"
 	assert_output ''
 	[ -n "$stderr" ]

@@ -4,7 +4,7 @@
 load ../../helper
 program SOCKADDR_SIZES exercises/ch05-sockets/sockaddr_sizes
 
-@test "sockaddr_sizes prints the sizes this machine's compiler gives, in the documented order" {
+@test "protocol: sockaddr_sizes prints the sizes this machine's compiler gives, in the documented order" {
 	command -v cc >/dev/null || skip "no C compiler (cc) here"
 	# A program of our own, independent of the one under test, asks the compiler.
 	cat >"$BATS_TEST_TMPDIR/sizes.c" <<-'EOF'
@@ -32,14 +32,14 @@ program SOCKADDR_SIZES exercises/ch05-sockets/sockaddr_sizes
 	assert_output "$want"
 }
 
-@test "sockaddr_sizes prints the sizes every Linux ABI has: 16, 16, 28, 110, 20, 128" {
+@test "service: sockaddr_sizes prints the sizes every Linux ABI has: 16, 16, 28, 110, 20, 128" {
 	[ "$(uname -s)" = Linux ] || skip "these are the Linux sizes"
 	run -0 --separate-stderr "$SOCKADDR_SIZES"
 	assert_output "$(printf '%s\t%s\n' sockaddr 16 sockaddr_in 16 sockaddr_in6 28 \
 	    sockaddr_un 110 sockaddr_ll 20 sockaddr_storage 128)"
 }
 
-@test "sockaddr_sizes rejects arguments with 64" {
+@test "usage: sockaddr_sizes rejects arguments with 64" {
 	run -64 --separate-stderr "$SOCKADDR_SIZES" extra
 	assert_output ''
 	[ -n "$stderr" ]

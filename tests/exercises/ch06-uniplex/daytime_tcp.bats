@@ -12,21 +12,21 @@ ask_nc() {
 	client nc "$1" "$2" </dev/null >"$BATS_TEST_TMPDIR/answer"
 }
 
-@test "daytime_tcp sends ::1 the date as one CR LF line and closes" {
+@test "families: daytime_tcp sends ::1 the date as one CR LF line and closes" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	ask_nc ::1 "$port"
 	assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
-@test "daytime_tcp sends 127.0.0.1 the date as one CR LF line and closes" {
+@test "protocol: daytime_tcp sends 127.0.0.1 the date as one CR LF line and closes" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	ask_nc 127.0.0.1 "$port"
 	assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
-@test "daytime_tcp serves one client after another, each with its own line" {
+@test "service: daytime_tcp serves one client after another, each with its own line" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
@@ -35,7 +35,7 @@ ask_nc() {
 	done
 }
 
-@test "daytime_tcp's line carries its time zone: a server in UTC-5 still tells the right instant" {
+@test "protocol: daytime_tcp's line carries its time zone: a server in UTC-5 still tells the right instant" {
 	port=$(free_port)
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
 	start_server tcp "$port" env TZ=EST5 "$DAYTIME_TCP" "$port"
@@ -43,7 +43,7 @@ ask_nc() {
 	TZ=UTC assert_daytime "$BATS_TEST_TMPDIR/answer"
 }
 
-@test "daytime_tcp answers a client that sends something first, and throws it away" {
+@test "robustness: daytime_tcp answers a client that sends something first, and throws it away" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -53,7 +53,7 @@ ask_nc() {
 	done
 }
 
-@test "daytime_tcp: a client that never reads holds no one up" {
+@test "concurrency: daytime_tcp: a client that never reads holds no one up" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	start_bg peer tcp-hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
@@ -66,7 +66,7 @@ ask_nc() {
 	done
 }
 
-@test "daytime_tcp survives clients that reset at once or half-close at once" {
+@test "robustness: daytime_tcp survives clients that reset at once or half-close at once" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -78,7 +78,7 @@ ask_nc() {
 	done
 }
 
-@test "daytime_tcp answers a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
+@test "robustness: daytime_tcp answers a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
 	port=$(free_port)
 	start_server tcp "$port" "$DAYTIME_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -98,22 +98,22 @@ ask_nc() {
 	done
 }
 
-@test "daytime_tcp exits 0 on SIGTERM" {
+@test "shutdown: daytime_tcp exits 0 on SIGTERM" {
 	assert_stops_on TERM tcp "$DAYTIME_TCP" ask_nc ::1 PORT
 }
 
-@test "daytime_tcp exits 0 on SIGINT" {
+@test "shutdown: daytime_tcp exits 0 on SIGINT" {
 	assert_stops_on INT tcp "$DAYTIME_TCP"
 }
 
-@test "daytime_tcp exits 71 with the system's message when the port is taken" {
+@test "usage: daytime_tcp exits 71 with the system's message when the port is taken" {
 	assert_port_taken tcp "$DAYTIME_TCP"
 }
 
-@test "daytime_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: daytime_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$DAYTIME_TCP"
 }
 
-@test "daytime_tcp rejects a wrong number of arguments with 64" {
+@test "usage: daytime_tcp rejects a wrong number of arguments with 64" {
 	assert_bad_argc "$DAYTIME_TCP"
 }

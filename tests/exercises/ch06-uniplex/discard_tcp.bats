@@ -9,7 +9,7 @@ program DISCARD_TCP exercises/ch06-uniplex/discard_tcp
 
 TEN_MIB=10485760
 
-@test "discard_tcp takes 10 MiB from ::1, sends nothing back, and closes after the client" {
+@test "families: discard_tcp takes 10 MiB from ::1, sends nothing back, and closes after the client" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	# A reset instead of EOF would mean the server closed with data unread.
@@ -17,14 +17,14 @@ TEN_MIB=10485760
 	assert_output "sent $TEN_MIB bytes, received 0 bytes, then EOF"
 }
 
-@test "discard_tcp takes 10 MiB from 127.0.0.1, sends nothing back, and closes after the client" {
+@test "service: discard_tcp takes 10 MiB from 127.0.0.1, sends nothing back, and closes after the client" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	run -0 peer tcp-send 127.0.0.1 "$port" "$TEN_MIB"
 	assert_output "sent $TEN_MIB bytes, received 0 bytes, then EOF"
 }
 
-@test "discard_tcp serves the next client after a 10 MiB one, over both families, with nc" {
+@test "families: discard_tcp serves the next client after a 10 MiB one, over both families, with nc" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
@@ -35,7 +35,7 @@ TEN_MIB=10485760
 	done
 }
 
-@test "discard_tcp survives clients that reset at once, reset half-way, or send garbage" {
+@test "robustness: discard_tcp survives clients that reset at once, reset half-way, or send garbage" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -50,7 +50,7 @@ TEN_MIB=10485760
 	done
 }
 
-@test "discard_tcp closes after a client that half-closes without sending anything" {
+@test "protocol: discard_tcp closes after a client that half-closes without sending anything" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -59,7 +59,7 @@ TEN_MIB=10485760
 	done
 }
 
-@test "discard_tcp reads a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
+@test "robustness: discard_tcp reads a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
 	port=$(free_port)
 	start_server tcp "$port" "$DISCARD_TCP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -79,22 +79,22 @@ TEN_MIB=10485760
 	done
 }
 
-@test "discard_tcp exits 0 on SIGTERM" {
+@test "shutdown: discard_tcp exits 0 on SIGTERM" {
 	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send ::1 PORT 1000
 }
 
-@test "discard_tcp exits 0 on SIGINT" {
+@test "shutdown: discard_tcp exits 0 on SIGINT" {
 	assert_stops_on INT tcp "$DISCARD_TCP"
 }
 
-@test "discard_tcp exits 71 with the system's message when the port is taken" {
+@test "usage: discard_tcp exits 71 with the system's message when the port is taken" {
 	assert_port_taken tcp "$DISCARD_TCP"
 }
 
-@test "discard_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: discard_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$DISCARD_TCP"
 }
 
-@test "discard_tcp rejects a wrong number of arguments with 64" {
+@test "usage: discard_tcp rejects a wrong number of arguments with 64" {
 	assert_bad_argc "$DISCARD_TCP"
 }

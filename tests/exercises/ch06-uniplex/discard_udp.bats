@@ -28,15 +28,15 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	assert_output "sent 5 datagrams, received 0 bytes"
 }
 
-@test "discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+@test "families: discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
 	reads_from ::1
 }
 
-@test "discard_udp reads datagrams from 127.0.0.1, 0 to 65507 bytes, and sends nothing back" {
+@test "service: discard_udp reads datagrams from 127.0.0.1, 0 to 65507 bytes, and sends nothing back" {
 	reads_from 127.0.0.1
 }
 
-@test "discard_udp sends nothing to nc -u over both families, and keeps reading" {
+@test "families: discard_udp sends nothing to nc -u over both families, and keeps reading" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
@@ -46,7 +46,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	done
 }
 
-@test "discard_udp keeps reading after a burst of 200 datagrams" {
+@test "robustness: discard_udp keeps reading after a burst of 200 datagrams" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
 	run -0 peer udp-silent ::1 "$port" $(seq 100) $(seq 1000 10 1990)
@@ -55,7 +55,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
-@test "discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
+@test "robustness: discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
 	for host in ::1 127.0.0.1; do
@@ -70,22 +70,22 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
-@test "discard_udp exits 0 on SIGTERM" {
+@test "shutdown: discard_udp exits 0 on SIGTERM" {
 	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent ::1 PORT 10
 }
 
-@test "discard_udp exits 0 on SIGINT" {
+@test "shutdown: discard_udp exits 0 on SIGINT" {
 	assert_stops_on INT udp "$DISCARD_UDP"
 }
 
-@test "discard_udp exits 71 with the system's message when the port is taken" {
+@test "usage: discard_udp exits 71 with the system's message when the port is taken" {
 	assert_port_taken udp "$DISCARD_UDP"
 }
 
-@test "discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: discard_udp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$DISCARD_UDP"
 }
 
-@test "discard_udp rejects a wrong number of arguments with 64" {
+@test "usage: discard_udp rejects a wrong number of arguments with 64" {
 	assert_bad_argc "$DISCARD_UDP"
 }

@@ -33,24 +33,24 @@ pattern_from() {
 # A normal client gets the pattern: the proof, after each hostile act, that the server serves.
 served() { pattern_from "$1" 100; }
 
-@test "chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
+@test "protocol: chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
 	start_chargen
 	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh ::1 "$port"
 	assert_line --index 0 ' !"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefg'$'\r'
 	assert_line --index 1 '!"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefgh'$'\r'
 }
 
-@test "chargen_tcp's first 200 lines match RFC 864 byte for byte, over ::1" {
+@test "families: chargen_tcp's first 200 lines match RFC 864 byte for byte, over ::1" {
 	start_chargen
 	pattern_from ::1 200
 }
 
-@test "chargen_tcp's first 200 lines match RFC 864 byte for byte, over 127.0.0.1" {
+@test "protocol: chargen_tcp's first 200 lines match RFC 864 byte for byte, over 127.0.0.1" {
 	start_chargen
 	pattern_from 127.0.0.1 200
 }
 
-@test "chargen_tcp's first 400 lines match RFC 864 with nc as the client, over both families" {
+@test "families: chargen_tcp's first 400 lines match RFC 864 with nc as the client, over both families" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
@@ -58,7 +58,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp streams to two clients at once, each its own stream from line 0" {
+@test "concurrency: chargen_tcp streams to two clients at once, each its own stream from line 0" {
 	start_chargen
 	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
 	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >>"$BATS_TEST_TMPDIR/want"
@@ -70,7 +70,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp: a client that stops reading does not stall a second client" {
+@test "concurrency: chargen_tcp: a client that stops reading does not stall a second client" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/stalled"
@@ -86,7 +86,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp notices a closed client: its descriptor count returns to baseline" {
+@test "robustness: chargen_tcp notices a closed client: its descriptor count returns to baseline" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		for _ in 1 2 3; do
@@ -100,7 +100,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
+@test "robustness: chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		pattern_from "$host" 200 garbage
@@ -110,7 +110,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp survives a client that connects and resets at once" {
+@test "robustness: chargen_tcp survives a client that connects and resets at once" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		run -0 peer reset "$host" "$port"
@@ -119,7 +119,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
+@test "robustness: chargen_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		run -0 peer rapid "$host" "$port" 500
@@ -129,7 +129,7 @@ served() { pattern_from "$1" 100; }
 	done
 }
 
-@test "chargen_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
+@test "robustness: chargen_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
 	port=$(free_port)
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$CHARGEN_TCP" "$port"
@@ -151,11 +151,11 @@ served() { pattern_from "$1" 100; }
 	served 127.0.0.1
 }
 
-@test "chargen_tcp exits 0 on SIGTERM" {
+@test "shutdown: chargen_tcp exits 0 on SIGTERM" {
 	assert_stops_on TERM tcp "$CHARGEN_TCP" served ::1
 }
 
-@test "chargen_tcp exits 0 on SIGINT, even with a client connected" {
+@test "shutdown: chargen_tcp exits 0 on SIGINT, even with a client connected" {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$CHARGEN_TCP" "$port"
@@ -166,14 +166,14 @@ served() { pattern_from "$1" 100; }
 	[ "$EXIT_STATUS" -eq 0 ]
 }
 
-@test "chargen_tcp exits 71 with the system's message when the port is taken" {
+@test "usage: chargen_tcp exits 71 with the system's message when the port is taken" {
 	assert_port_taken tcp "$CHARGEN_TCP"
 }
 
-@test "chargen_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: chargen_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$CHARGEN_TCP"
 }
 
-@test "chargen_tcp rejects a wrong number of arguments with 64" {
+@test "usage: chargen_tcp rejects a wrong number of arguments with 64" {
 	assert_bad_argc "$CHARGEN_TCP"
 }

@@ -29,7 +29,7 @@ assert_user() {
 	assert_line --partial "$shell"
 }
 
-@test "finger_tcp: the empty query lists exactly the USER_PROCESS sessions of utmp" {
+@test "protocol: finger_tcp: the empty query lists exactly the USER_PROCESS sessions of utmp" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" '\r\n'
@@ -44,7 +44,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp: with nobody logged in (no utmp at all) the empty query is still answered" {
+@test "robustness: finger_tcp: with nobody logged in (no utmp at all) the empty query is still answered" {
 	WORLD=$BATS_FILE_TMPDIR/empty
 	start_finger
 	for host in ::1 127.0.0.1; do
@@ -53,7 +53,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp: root and alice: login, real name, home directory, shell" {
+@test "protocol: finger_tcp: root and alice: login, real name, home directory, shell" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'root\r\n'
@@ -64,7 +64,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp: /W root and /W alice give at least what the plain query gives" {
+@test "protocol: finger_tcp: /W root and /W alice give at least what the plain query gives" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" '/W root\r\n'
@@ -75,7 +75,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp: an unknown user gets one line that names the problem" {
+@test "protocol: finger_tcp: an unknown user gets one line that names the problem" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'nosuchuser\r\n'
@@ -85,7 +85,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp refuses forwarding (USER@HOST, @HOST, /W U@H1@H2) with one explanatory line" {
+@test "security: finger_tcp refuses forwarding (USER@HOST, @HOST, /W U@H1@H2) with one explanatory line" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		for q in 'root@otherhost' '@otherhost' '/W alice@127.0.0.1@otherhost'; do
@@ -98,7 +98,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp answers a 10 KB query line with an error and closes the connection" {
+@test "robustness: finger_tcp answers a 10 KB query line with an error and closes the connection" {
 	start_finger
 	# "alice" padded with spaces: a server that reads only a piece of the line, or trims it,
 	# would answer for alice.
@@ -114,7 +114,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp drops a client that connects and says nothing, within the timeout (-t 1)" {
+@test "robustness: finger_tcp drops a client that connects and says nothing, within the timeout (-t 1)" {
 	start_finger -t 1
 	for host in ::1 127.0.0.1; do
 		run -0 fpeer idle "$host" "$port"
@@ -124,7 +124,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp drops a client that sends a byte now and then but never a line, within the timeout" {
+@test "robustness: finger_tcp drops a client that sends a byte now and then but never a line, within the timeout" {
 	start_finger -t 1
 	for host in ::1 127.0.0.1; do
 		run -0 fpeer trickle "$host" "$port"
@@ -133,7 +133,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp serves another client while one sits silent (several clients at once)" {
+@test "concurrency: finger_tcp serves another client while one sits silent (several clients at once)" {
 	start_finger -t 20
 	for host in ::1 127.0.0.1; do
 		start_fpeer hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold"
@@ -144,7 +144,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp shows a .plan and a .project that are regular files owned by the user" {
+@test "protocol: finger_tcp shows a .plan and a .project that are regular files owned by the user" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'alice\r\n'
@@ -154,7 +154,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp does not follow a .plan that is a symlink to a file the user does not own" {
+@test "security: finger_tcp does not follow a .plan that is a symlink to a file the user does not own" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'bob\r\n'
@@ -166,7 +166,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp does not follow a .plan that is a symlink, even to a file of the user's own" {
+@test "security: finger_tcp does not follow a .plan that is a symlink, even to a file of the user's own" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'gina\r\n'
@@ -175,7 +175,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp does not show a .plan its owner keeps private (mode 600, or a home others cannot enter)" {
+@test "security: finger_tcp does not show a .plan its owner keeps private (mode 600, or a home others cannot enter)" {
 	# The server may run as root (port 79): it must show only what anybody could read.
 	start_finger
 	for host in ::1 127.0.0.1; do
@@ -190,7 +190,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp does not show a .plan that belongs to another user" {
+@test "security: finger_tcp does not show a .plan that belongs to another user" {
 	start_finger
 	[ "$(stat -c %u "$WORLD/home/carol/.plan" 2>/dev/null)" = 65534 ] && [ "$(id -u)" = 0 ] ||
 		skip "giving a file to another user needs root"
@@ -201,7 +201,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp is not held up by a .plan that is a FIFO" {
+@test "security: finger_tcp is not held up by a .plan that is a FIFO" {
 	start_finger -t 20
 	for host in ::1 127.0.0.1; do
 		NETPROG_TIMEOUT=5 ask "$host" 'dave\r\n'
@@ -210,7 +210,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
+@test "security: finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		# ask fails on any raw control byte but TAB, CR and LF.
@@ -224,7 +224,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp reads a .plan with a size cap (a 1 MiB .plan gives less than 64 KiB)" {
+@test "robustness: finger_tcp reads a .plan with a size cap (a 1 MiB .plan gives less than 64 KiB)" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'frank\r\n'
@@ -235,7 +235,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp accepts a bare LF as the line end: the same answer as for CR LF" {
+@test "protocol: finger_tcp accepts a bare LF as the line end: the same answer as for CR LF" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		for q in alice ''; do
@@ -247,7 +247,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp answers a line the client ends by half-closing, CR and all, as if it ended in CR LF" {
+@test "protocol: finger_tcp answers a line the client ends by half-closing, CR and all, as if it ended in CR LF" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		ask "$host" 'alice\r\n'
@@ -257,7 +257,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
+@test "protocol: finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		# ask checks the CR LF of every line of every answer in this file; these two are
@@ -269,7 +269,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp survives a client that sends a query and resets at once" {
+@test "robustness: finger_tcp survives a client that sends a query and resets at once" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		run -0 fpeer reset "$host" "$port" alice 5
@@ -279,7 +279,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp leaves no zombie children behind" {
+@test "robustness: finger_tcp leaves no zombie children behind" {
 	start_finger
 	for host in ::1 127.0.0.1; do
 		for q in root ''; do
@@ -298,7 +298,7 @@ assert_user() {
 	done
 }
 
-@test "finger_tcp answers the Debian finger client on port 79 (in a private network namespace)" {
+@test "service: finger_tcp answers the Debian finger client on port 79 (in a private network namespace)" {
 	command -v finger >/dev/null || skip "no finger client (Debian package finger)"
 	unshare -rnm true 2>/dev/null || skip "no unprivileged network namespaces here (unshare -rnm)"
 	WORLD=$BATS_FILE_TMPDIR/world
@@ -323,19 +323,19 @@ assert_user() {
 	assert_line --regexp '^alice[[:space:]]+pts/0[[:space:]].*192\.0\.2\.7[[:space:]]*$'
 }
 
-@test "finger_tcp exits 0 on SIGTERM" {
+@test "shutdown: finger_tcp exits 0 on SIGTERM" {
 	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset ::1 PORT root
 }
 
-@test "finger_tcp exits 71 with the system's message when the port is taken" {
+@test "usage: finger_tcp exits 71 with the system's message when the port is taken" {
 	assert_port_taken tcp "$FINGER_TCP"
 }
 
-@test "finger_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: finger_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$FINGER_TCP"
 }
 
-@test "finger_tcp rejects a wrong number of arguments, and a bad -t, with 64" {
+@test "usage: finger_tcp rejects a wrong number of arguments, and a bad -t, with 64" {
 	assert_bad_argc "$FINGER_TCP"
 	for bad in 0 -1 abc 3601 ''; do
 		run -64 --separate-stderr client "$FINGER_TCP" -t "$bad" 5000

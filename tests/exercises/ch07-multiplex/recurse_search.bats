@@ -27,7 +27,7 @@ rs() { client "$RECURSE_SEARCH" "$@"; }
 # filler N [CHAR]: N bytes of CHAR (x), no newline.
 filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 
-@test "recurse_search prints the one file that contains STRING and exits 0" {
+@test "service: recurse_search prints the one file that contains STRING and exits 0" {
 	mkdir -p "$T/a/b/c" "$T/d"
 	echo 'nothing here' >"$T/a/one.txt"
 	echo 'nothing, only a need' >"$T/d/two.txt"
@@ -42,7 +42,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output "$T/a/b/c/hit.txt"
 }
 
-@test "recurse_search exits 1 with no output when no file contains STRING" {
+@test "protocol: recurse_search exits 1 with no output when no file contains STRING" {
 	mkdir -p "$T/a/b"
 	echo 'neede needl eedle' >"$T/a/one.txt"
 	printf 'needl' >"$T/a/b/two.txt"	# a prefix at the end of the file is no match
@@ -56,13 +56,13 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output ''
 }
 
-@test "recurse_search's answer reaches a file, newline and all (stdout flushed before exit)" {
+@test "protocol: recurse_search's answer reaches a file, newline and all (stdout flushed before exit)" {
 	echo needle >"$T/hit"
 	client "$RECURSE_SEARCH" "$T" needle >"$BATS_TEST_TMPDIR/out"
 	printf '%s\n' "$T/hit" | cmp - "$BATS_TEST_TMPDIR/out"
 }
 
-@test "recurse_search compares bytes: case matters" {
+@test "protocol: recurse_search compares bytes: case matters" {
 	echo 'NEEDLE Needle nEEDLE' >"$T/upper"
 	run -1 rs "$T" needle
 	assert_output ''
@@ -70,7 +70,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output "$T/upper"
 }
 
-@test "recurse_search finds STRING cut in two by a read-buffer boundary" {
+@test "protocol: recurse_search finds STRING cut in two by a read-buffer boundary" {
 	# Reads of a power-of-two size B <= 4 MiB all end at 4 MiB, which STRING straddles in
 	# tree 0; in the others it straddles the first B + 16 or B + 15 bytes (a buffer sized to
 	# hold STRING's 16 bytes, or 15 carried over, more), B from 4 KiB to 1 MiB.
@@ -89,7 +89,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	done
 }
 
-@test "recurse_search finds a STRING longer than a read buffer (100,000 bytes)" {
+@test "protocol: recurse_search finds a STRING longer than a read buffer (100,000 bytes)" {
 	local needle decoy
 	# Deterministic, not periodic: a shorter prefix cannot stand in for it.
 	needle=$(seq 1 20000 | tr '\n' ',' | head -c 100000)
@@ -104,7 +104,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output "$T/sub/hit"
 }
 
-@test "recurse_search finds STRING among a million near misses, and not where only near misses are" {
+@test "protocol: recurse_search finds STRING among a million near misses, and not where only near misses are" {
 	# Every byte of the needle is everywhere in the file: a search that jumps from one
 	# occurrence of a byte to the next must neither miss the match nor crawl.
 	"$PYTHON" - "$T" <<-'EOF'
@@ -121,7 +121,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output ''
 }
 
-@test "recurse_search searches binary files: NUL bytes are data" {
+@test "protocol: recurse_search searches binary files: NUL bytes are data" {
 	# Before STRING: NULs, and bytes of every value (a str* search stops at the first NUL).
 	{ head -c 5000 /dev/zero; printf '\001\377\000\200'; seq 1 100; head -c 100 /dev/zero
 	  printf 'before\000needle\000after'; } >"$T/blob"
@@ -134,7 +134,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output ''
 }
 
-@test "recurse_search does not follow symbolic links (to files, to directories, loops)" {
+@test "security: recurse_search does not follow symbolic links (to files, to directories, loops)" {
 	local out=$BATS_TEST_TMPDIR/outside
 	mkdir -p "$out/dir" "$T/real"
 	echo needle >"$out/hit"
@@ -150,7 +150,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	[ -z "$stderr" ]
 }
 
-@test "recurse_search skips a FIFO without opening it (no hang, not searched)" {
+@test "robustness: recurse_search skips a FIFO without opening it (no hang, not searched)" {
 	echo 'nothing' >"$T/plain"
 	mkfifo "$T/fifo"
 	# Nobody writes to the FIFO: a blocking open() would never return.
@@ -163,7 +163,7 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 	assert_output ''
 }
 
-@test "recurse_search skips sockets and devices without opening them" {
+@test "security: recurse_search skips sockets and devices without opening them" {
 	echo 'nothing' >"$T/plain"
 	"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
 	[ -S "$T/sock" ]
@@ -192,7 +192,7 @@ check_unreadable() {
 	fi
 }
 
-@test "recurse_search warns about an unreadable file and directory, and exits 2 when nothing was found" {
+@test "robustness: recurse_search warns about an unreadable file and directory, and exits 2 when nothing was found" {
 	mkdir -p "$T/open" "$T/closed"
 	echo 'nothing' >"$T/open/plain"
 	echo needle >"$T/secret"
@@ -205,7 +205,7 @@ check_unreadable() {
 	[[ $stderr == *"$T/closed"* ]]
 }
 
-@test "recurse_search goes on past what it cannot read and finds STRING elsewhere" {
+@test "robustness: recurse_search goes on past what it cannot read and finds STRING elsewhere" {
 	local d
 	for d in a b c d; do
 		mkdir "$T/$d"
@@ -221,7 +221,7 @@ check_unreadable() {
 	assert_output "$T/zz/hit"
 }
 
-@test "recurse_search writes each warning whole, while many workers warn at once" {
+@test "concurrency: recurse_search writes each warning whole, while many workers warn at once" {
 	local d
 	for d in $(seq 60); do
 		mkdir "$T/d$d"
@@ -237,7 +237,7 @@ check_unreadable() {
 	assert_output ''
 }
 
-@test "recurse_search with more workers than descriptors runs fewer workers, and skips no file" {
+@test "robustness: recurse_search with more workers than descriptors runs fewer workers, and skips no file" {
 	# A wrapper (tests/wrapped: a script running valgrind) needs descriptors of its own.
 	[ "$(head -c 4 "$RECURSE_SEARCH")" = $'\x7fELF' ] || skip "$RECURSE_SEARCH is not a binary: the limit would be the wrapper's"
 	"$PYTHON" - "$T" <<-'EOF'
@@ -257,7 +257,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	[[ $stderr != *"Too many open files"* ]]
 }
 
-@test "recurse_search walks a tree 2000 levels deep (paths past PATH_MAX) with 64 descriptors" {
+@test "robustness: recurse_search walks a tree 2000 levels deep (paths past PATH_MAX) with 64 descriptors" {
 	"$PYTHON" - "$T" <<-'EOF'
 		import os, sys
 		os.chdir(sys.argv[1])
@@ -277,7 +277,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	[ -z "$stderr" ]
 }
 
-@test "recurse_search takes files and directories vanishing under it in its stride" {
+@test "robustness: recurse_search takes files and directories vanishing under it in its stride" {
 	local i
 	mkdir -p "$T"/static/{1..40}
 	for i in {1..40}; do
@@ -323,7 +323,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	kill -0 "$BG_PID"	# the churner still ran
 }
 
-@test "recurse_search prints the path once when many files match at the same time" {
+@test "concurrency: recurse_search prints the path once when many files match at the same time" {
 	# 1 MiB files with STRING at the end, in directories of their own: workers finish their
 	# files at about the same time, and each would print one.
 	"$PYTHON" - "$T" <<-'EOF'
@@ -342,7 +342,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	done
 }
 
-@test "recurse_search stops the other workers once STRING is found" {
+@test "concurrency: recurse_search stops the other workers once STRING is found" {
 	mkdir "$T/big" "$T/hit"
 	# A sparse terabyte: reading it through takes minutes; a worker reading it must stop.
 	truncate -s 1T "$T/big/holes" || skip "no sparse files here"
@@ -353,7 +353,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	assert_output "$T/hit/file"
 }
 
-@test "recurse_search rejects an empty STRING, a bad -j and wrong argument counts with 64" {
+@test "usage: recurse_search rejects an empty STRING, a bad -j and wrong argument counts with 64" {
 	echo needle >"$T/hit"
 	local args
 	for args in '' "$T" "$T needle extra" "-j 0 $T needle" "-j x $T needle" "-j -1 $T needle" \
@@ -368,7 +368,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	[ -n "$stderr" ]
 }
 
-@test "recurse_search exits 66 when DIR is missing or not a directory" {
+@test "usage: recurse_search exits 66 when DIR is missing or not a directory" {
 	run -66 --separate-stderr rs "$BATS_TEST_TMPDIR/missing" needle
 	assert_output ''
 	[[ $stderr == *missing* ]]
@@ -376,7 +376,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	run -66 rs "$BATS_TEST_TMPDIR/file" needle
 }
 
-@test "recurse_search exits 74 when stdout cannot be written" {
+@test "usage: recurse_search exits 74 when stdout cannot be written" {
 	echo needle >"$T/hit"
 	run -74 client sh -c '"$@" >/dev/full' sh "$RECURSE_SEARCH" "$T" needle
 }

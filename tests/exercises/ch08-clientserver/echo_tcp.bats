@@ -22,7 +22,7 @@ start_echo() {
 	base=$(fd_count "$SERVER_PID")
 }
 
-@test "echo_tcp echoes 1 byte and a line over both families, with nc" {
+@test "families: echo_tcp echoes 1 byte and a line over both families, with nc" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		# nc -N half-closes after its input; the server closes once all is echoed.
@@ -33,20 +33,20 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp echoes 1 MiB of random bytes with NULs identically, over ::1" {
+@test "families: echo_tcp echoes 1 MiB of random bytes with NULs identically, over ::1" {
 	start_echo
 	# The peer sends while it reads: the echo comes back while the data is still going out.
 	run -0 peer echo-check ::1 "$port" "$MIB"
 	assert_output "echoed $MIB bytes, then EOF"
 }
 
-@test "echo_tcp echoes 1 MiB of random bytes with NULs identically, over 127.0.0.1" {
+@test "protocol: echo_tcp echoes 1 MiB of random bytes with NULs identically, over 127.0.0.1" {
 	start_echo
 	run -0 peer echo-check 127.0.0.1 "$port" "$MIB"
 	assert_output "echoed $MIB bytes, then EOF"
 }
 
-@test "echo_tcp echoes 1 MiB from nc -N byte for byte (cmp), over both families" {
+@test "protocol: echo_tcp echoes 1 MiB from nc -N byte for byte (cmp), over both families" {
 	start_echo
 	head -c "$MIB" /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	printf '\0\0\0' >>"$BATS_TEST_TMPDIR/in"
@@ -56,7 +56,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp gives 50 concurrent clients each their own data back" {
+@test "concurrency: echo_tcp gives 50 concurrent clients each their own data back" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		# 50 connections open at once, all sending 64 KiB interleaved: one process must multiplex.
@@ -65,7 +65,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp: a client that sends a lot and never reads stalls neither a second client nor grows the server" {
+@test "concurrency: echo_tcp: a client that sends a lot and never reads stalls neither a second client nor grows the server" {
 	for host in ::1 127.0.0.1; do
 		start_echo
 		rss0=$(rss_kb "$SERVER_PID")
@@ -85,7 +85,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp survives a client that connects and resets at once" {
+@test "robustness: echo_tcp survives a client that connects and resets at once" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		run -0 peer reset "$host" "$port"
@@ -94,7 +94,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp echoes to a half-closed client and then closes" {
+@test "protocol: echo_tcp echoes to a half-closed client and then closes" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		# Half-close with nothing sent: EOF at once, no byte back.
@@ -105,7 +105,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
+@test "robustness: echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		run -0 peer rapid "$host" "$port" 500
@@ -115,7 +115,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp survives garbage thrown at it by a client that closes without reading" {
+@test "robustness: echo_tcp survives garbage thrown at it by a client that closes without reading" {
 	start_echo
 	for host in ::1 127.0.0.1; do
 		# 256 KiB of random bytes, then gone: the echo meets a reset.
@@ -126,7 +126,7 @@ start_echo() {
 	done
 }
 
-@test "echo_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
+@test "robustness: echo_tcp keeps serving, without spinning, when it runs out of descriptors (EMFILE)" {
 	port=$(free_port)
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$ECHO_TCP" "$port"
@@ -147,11 +147,11 @@ start_echo() {
 	served 127.0.0.1
 }
 
-@test "echo_tcp exits 0 on SIGTERM" {
+@test "shutdown: echo_tcp exits 0 on SIGTERM" {
 	assert_stops_on TERM tcp "$ECHO_TCP" served ::1
 }
 
-@test "echo_tcp exits 0 on SIGINT, even with clients connected" {
+@test "shutdown: echo_tcp exits 0 on SIGINT, even with clients connected" {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$ECHO_TCP" "$port"
@@ -162,14 +162,14 @@ start_echo() {
 	[ "$EXIT_STATUS" -eq 0 ]
 }
 
-@test "echo_tcp exits 71 with the system's message when the port is taken" {
+@test "usage: echo_tcp exits 71 with the system's message when the port is taken" {
 	assert_port_taken tcp "$ECHO_TCP"
 }
 
-@test "echo_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
+@test "usage: echo_tcp rejects a port that is not a decimal number in 0..65535 with 64" {
 	assert_bad_ports "$ECHO_TCP"
 }
 
-@test "echo_tcp rejects a wrong number of arguments with 64" {
+@test "usage: echo_tcp rejects a wrong number of arguments with 64" {
 	assert_bad_argc "$ECHO_TCP"
 }

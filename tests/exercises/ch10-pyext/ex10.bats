@@ -12,7 +12,7 @@ from pyext_util import load, raises, assert_flat, calls, expect
 m = load("EX10")
 '
 
-@test "days_in_year agrees with calendar.isleap for every year 1..9999" {
+@test "protocol: days_in_year agrees with calendar.isleap for every year 1..9999" {
 	run pyrun "$PRE"'
 import calendar
 bad = [y for y in range(1, 10000) if m.days_in_year(y) != (366 if calendar.isleap(y) else 365)]
@@ -23,7 +23,7 @@ sys.exit(1 if bad else 0)'
 	assert_success
 }
 
-@test "days_in_month agrees with calendar.monthrange for every month of every year 1..9999" {
+@test "protocol: days_in_month agrees with calendar.monthrange for every month of every year 1..9999" {
 	run pyrun "$PRE"'
 import calendar
 bad = [(mo, y) for y in range(1, 10000) for mo in range(1, 13)
@@ -34,7 +34,7 @@ sys.exit(1 if bad else 0)'
 	assert_success
 }
 
-@test "days_in_year and days_in_month take ints and objects with __index__, and nothing else" {
+@test "protocol: days_in_year and days_in_month take ints and objects with __index__, and nothing else" {
 	run pyrun "$PRE"'
 import operator
 class Year:
@@ -54,7 +54,7 @@ print("ok")'
 	assert_success
 }
 
-@test "years outside 1..9999 and months outside 1..12 raise ValueError, however large" {
+@test "robustness: years outside 1..9999 and months outside 1..12 raise ValueError, however large" {
 	run pyrun "$PRE"'
 for y in (0, -1, 10000, 2**63, -2**63 - 1, 10**100, -10**5000):
     raises(ValueError, m.days_in_year, y, match=r"^year must be in 1\.\.9999$")
@@ -68,7 +68,7 @@ print("ok")'
 	assert_success
 }
 
-@test "days_in_month takes exactly two positional arguments, days_in_year one" {
+@test "usage: days_in_month takes exactly two positional arguments, days_in_year one" {
 	run pyrun "$PRE"'
 for args in ((), (2,), (2, 2000, 1)):
     raises(TypeError, m.days_in_month, *args)
@@ -82,7 +82,7 @@ except TypeError:
 	assert_success
 }
 
-@test "mean agrees with statistics.fmean on random lists of ints, floats, both, and on generators" {
+@test "protocol: mean agrees with statistics.fmean on random lists of ints, floats, both, and on generators" {
 	run pyrun "$PRE"'
 from fractions import Fraction
 r = random.Random(10)
@@ -114,7 +114,7 @@ print(checked, "agree")'
 	assert_success
 }
 
-@test "mean survives cancellation that naive summation gets wrong" {
+@test "protocol: mean survives cancellation that naive summation gets wrong" {
 	# Summed left to right in floats, 1e100 + 1 - 1e100 is 0: the mean would be 0.
 	run pyrun "$PRE"'
 cases = ([1e100, 1.0, -1e100], [1.0, 1e100, 1.0, -1e100], [1e16, 1.0, -1e16] * 1000,
@@ -128,7 +128,7 @@ print("ok")'
 	assert_success
 }
 
-@test "mean raises the documented errors: empty, not a number, not iterable, too large" {
+@test "robustness: mean raises the documented errors: empty, not a number, not iterable, too large" {
 	run pyrun "$PRE"'
 for empty in ([], (), iter([]), (x for x in ()), "" , {}):
     raises(ValueError, m.mean, empty, match=r"^mean\(\) of an empty iterable$")
@@ -152,7 +152,7 @@ print("ok")'
 	assert_success
 }
 
-@test "mean passes on what the iterator raises, the very exception object" {
+@test "robustness: mean passes on what the iterator raises, the very exception object" {
 	run pyrun "$PRE"'
 class Boom(Exception): pass
 boom = Boom("from the generator")
@@ -177,7 +177,7 @@ print("ok")'
 	assert_success
 }
 
-@test "a million calls of each function, error paths too, leave memory and reference counts flat" {
+@test "memory: a million calls of each function, error paths too, leave memory and reference counts flat" {
 	run pyrun "$PRE"'
 # Arguments made at run time, not shared constants or cached small ints, so that
 # their reference counts move only with the calls under test.
@@ -208,6 +208,6 @@ print("flat")'
 	assert_success
 }
 
-@test "the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
+@test "service: the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
 	setuptools_builds ex10 'ex10.days_in_month(2, 2000)' 29 'ex10.days_in_year(2000)' '366'
 }
