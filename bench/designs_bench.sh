@@ -103,8 +103,8 @@ free_port() {
 }
 
 # start NAME CMD...: starts a server; an argument PORT becomes a free port, and then
-# the server is ready when ss shows it listening; otherwise it is ready when it prints
-# "listening on port N".  Sets $pid and $port, or returns 1.
+# the server is ready when ss shows it listening; otherwise it is ready when it says
+# "listening on port N" on stderr.  Sets $pid and $port, or returns 1.
 start() {
 	local name=$1 arg cmd=() deadline=$((SECONDS + 10)) out=$work/$1.out fixed=
 	shift
@@ -124,7 +124,8 @@ start() {
 	pids+=("$pid")
 	while :; do
 		if [ -z "$fixed" ]; then
-			port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$out")
+			# stderr by the house rule; stdout for a program that has not caught up yet.
+			port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$work/$name.err" "$out" | head -n 1)
 			[ -z "$port" ] || return 0
 		elif [ -n "$(ss -Hltn "sport = :$port")" ]; then
 			return 0

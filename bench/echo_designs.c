@@ -3,7 +3,8 @@
  *
  * usage: echo_designs DESIGN PORT    (DESIGN iterative, fork, select, poll or epoll;
  *                                     PORT 0..65535, 0: any free port)
- * out:   "listening on port N" once it accepts connections; nothing else on stdout.
+ * out:   nothing on stdout; "listening on port N" on stderr once it accepts connections
+ *        (the house rule: with PORT 0, that line is how a caller learns the port).
  *        To each client, exactly the bytes it sent; when the client half-closes, the
  *        rest of its echo and then the server's close.  The designs:
  *          iterative  one client at a time, blocking I/O; the others wait in the
@@ -803,8 +804,8 @@ main(int argc, char *argv[])
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (bound_port(sd, serv, sizeof serv) == -1)
 		err(EX_OSERR, "getsockname");
-	printf("listening on port %s\n", serv);
-	fflush(stdout);
+	/* stderr is unbuffered: the line is out before the first accept. */
+	fprintf(stderr, "listening on port %s\n", serv);
 	if (run(sd, &waitmask) == -1) {
 		warn("%s", argv[1]);
 		status = EX_OSERR;

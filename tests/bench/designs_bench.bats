@@ -33,7 +33,7 @@ design_echoes() {
 	local port
 	port=$(free_port)
 	start_server tcp "$port" "$ECHO_DESIGNS" "$1" "$port"
-	wait_for_output "listening on port $port"
+	wait_for_output "listening on port $port" "$SERVER_ERR"
 	echo_check ::1 "$port"
 	echo_check 127.0.0.1 "$port"
 	run -0 client sh -c "printf 'one line\n' | nc -N ::1 $port"
@@ -61,6 +61,17 @@ design_echoes() {
 
 @test "echo_designs epoll echoes every byte for ::1 and 127.0.0.1, exits 0 on SIGTERM" {
 	design_echoes epoll
+}
+
+@test "echo_designs says listening on port N on stderr, the port it chose for 0, nothing on stdout" {
+	start_bg "$ECHO_DESIGNS" epoll 0 </dev/null >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	wait_for_output "listening on port " "$BATS_TEST_TMPDIR/err"
+	local port
+	port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$BATS_TEST_TMPDIR/err")
+	[ -n "$port" ] && [ "$port" -gt 0 ] || fail "stderr holds: $(cat "$BATS_TEST_TMPDIR/err")"
+	run -0 client sh -c "printf 'one line\n' | nc -N 127.0.0.1 $port"
+	assert_output 'one line'
+	[ ! -s "$BATS_TEST_TMPDIR/out" ] || fail "stdout holds: $(cat "$BATS_TEST_TMPDIR/out")"
 }
 
 @test "echo_designs: an unknown design, a bad port or a wrong argument count is 64" {
