@@ -1,18 +1,27 @@
 # tests/lib/finger_tcp.bash - the private world the finger_tcp suite runs its server in.
 # Load it after the helper:  load ../../helper; load ../../lib/finger_tcp
 #
-# The server runs under `unshare -rm` (user and mount namespaces, no root needed) with a
-# private /etc/passwd and a private /run (so /var/run/utmp) bind-mounted over the real
-# ones, so users, home directories and logins are known exactly and nothing outside
-# $BATS_TEST_TMPDIR is read or written.  The network is the host's: free_port, ss and nc
-# work as in every other suite.  Inside the namespace the test's own user is uid 0, so
-# every test user has uid 0 and owns what the test creates; a file that must belong to
-# somebody else is chowned to 65534 (possible as root) or is a root-owned system file
-# (which a non-root namespace shows as owned by 65534).
+# The server sees a private /etc/passwd and a private utmp, so users, home directories and
+# logins are known exactly and nothing outside $BATS_TEST_TMPDIR is read or written.  How,
+# depends on the machine (tests/lib/sandbox.bash's netprog_ns_mode):
+#   user, root  the server runs under `unshare -rm` (or `unshare -m` as root where user
+#               namespaces are refused, as in a chroot) with the world's passwd and run/
+#               bind-mounted over /etc/passwd and /run (so /var/run/utmp).  In mode user the
+#               test's own user is uid 0 inside, so every test user has uid 0.
+#   none        (no namespace: a container, NETPROG_NO_NAMESPACES=1) libnss_wrapper gives the
+#               server the world's passwd and group, and tests/lib/utmp_path.so (built here
+#               on first use) its utmp; every test user has the test's own uid.
+# Either way the test users own what the test creates; a file that must belong to somebody
+# else is chowned to 65534 (possible as root) or is a root-owned system file (which a
+# non-root namespace shows as owned by 65534).  The network is the host's: free_port, ss and
+# nc work as in every other suite.
 #
-#   finger_ns_or_skip          skip the test when user+mount namespaces are not available
-#                              (start_finger does it)
-#   finger_world DIR [empty]   build passwd, homes, and run/utmp in DIR ("empty": no utmp)
+#   finger_world DIR [empty]   build passwd, group, homes, and run/utmp in DIR ("empty": no
+#                              utmp)
+#   finger_prefix DIR          set the array FINGER_IN to a command prefix under which a
+#                              command (exec'd, so its PID is the command's) sees the world
+#                              DIR as its passwd, group and utmp
+#   finger_in_world DIR CMD... run CMD so
 #   start_finger [OPTS...]     start $FINGER_TCP OPTS PORT in the world $WORLD (default
 #                              $BATS_FILE_TMPDIR/world, built on first use); sets $port
 #   ask HOST QUERY             send QUERY (printf %b escapes) to the server with nc; the raw
@@ -22,11 +31,55 @@
 #   fpeer ARGS...              tests/lib/finger_tcp_peer.py under `client`
 #   start_fpeer ARGS...        the same in the background (start_bg); PID in $BG_PID
 #                              (carol's .plan is uid 65534's only when we are root)
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 
 FINGER_PEER=$NETPROG_TOP/tests/lib/finger_tcp_peer.py
 
-finger_ns_or_skip() {
-	unshare -rm true 2>/dev/null || skip "no unprivileged user and mount namespaces here (unshare -rm)"
+# The uid of every test user: 0 inside a namespace, our own under the wrappers.
+finger_uid() {
+	case $(netprog_ns_mode) in
+	none) id -u ;;
+	*) echo 0 ;;
+	esac
+}
+
+# The wrappers (mode none): libnss_wrapper from Debian, and our utmp redirection, built once
+# per bats run.  A missing package is a failure that names it, not a skip.
+finger_wrappers() {
+	netprog_has_preload libnss_wrapper.so || {
+		echo "no namespaces here, and libnss_wrapper.so is missing: install libnss-wrapper (sh .ci/deps)" >&2
+		return 1
+	}
+	FINGER_UTMP_SO=${BATS_RUN_TMPDIR:?}/utmp_path.so
+	[ -s "$FINGER_UTMP_SO" ] && return 0
+	if ! "${CC:-cc}" -shared -fPIC -o "$FINGER_UTMP_SO.$$" "$NETPROG_TOP/tests/lib/utmp_path.c" -ldl; then
+		echo "cannot build tests/lib/utmp_path.c with ${CC:-cc}: install build-essential (sh .ci/deps)" >&2
+		return 1
+	fi
+	mv "$FINGER_UTMP_SO.$$" "$FINGER_UTMP_SO"
+}
+
+finger_prefix() {
+	local w=$1
+	if netprog_unshare m; then
+		FINGER_IN=("${NETPROG_UNSHARE[@]}" sh -c '
+			mount --bind "$1/passwd" /etc/passwd && mount --bind "$1/group" /etc/group &&
+				mount --bind "$1/run" /run || exit 99
+			shift
+			exec "$@"' sh "$w")
+	else
+		finger_wrappers || return 1
+		# A sanitized server must accept a preload before its runtime.
+		FINGER_IN=(env LD_PRELOAD="libnss_wrapper.so $FINGER_UTMP_SO"
+			NSS_WRAPPER_PASSWD="$w/passwd" NSS_WRAPPER_GROUP="$w/group" NETPROG_UTMP="$w/run/utmp"
+			ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+	fi
+}
+
+finger_in_world() {
+	finger_prefix "$1" || return 1
+	shift
+	"${FINGER_IN[@]}" "$@"
 }
 
 # A utmp file (glibc x86_64 struct utmp, 384 bytes a record): two sessions, and a dead
@@ -50,21 +103,26 @@ finger_utmp() {
 }
 
 finger_world() {
-	local w=$1 h=$1/home
+	local w=$1 h=$1/home u
+	u=$(finger_uid)
 	# What others may read is part of the contract: give the files the usual modes.
 	umask 022
 	mkdir -p "$w/run" "$h"/{root,alice,bob,carol,dave,eve,frank,gina,hana,ivan}
 	{
-		echo "root:x:0:0:Charlie Root,Cellar,555-0100,555-0199:$h/root:/bin/bash"
-		echo "alice:x:0:0:Alice Example,Room 101,555-0101,555-0102:$h/alice:/bin/sh"
-		echo "bob:x:0:0:Bob Symlink:$h/bob:/bin/sh"
-		echo "carol:x:0:0:Carol Foreign:$h/carol:/bin/sh"
-		echo "dave:x:0:0:Dave Fifo:$h/dave:/bin/sh"
-		printf 'eve:x:0:0:Eve \033]0;pwned\007Evil:%s:/bin/sh\n' "$h/eve"
-		echo "frank:x:0:0:Frank Bigplan:$h/frank:/bin/sh"
-		echo "gina:x:0:0:Gina Ownlink:$h/gina:/bin/sh"
-		echo "hana:x:0:0:Hana Private:$h/hana:/bin/sh"
-		echo "ivan:x:0:0:Ivan Closed:$h/ivan:/bin/sh"
+		echo "root:x:0:"
+		[ "$u" = 0 ] || echo "users:x:$u:"
+	} >"$w/group"
+	{
+		echo "root:x:$u:$u:Charlie Root,Cellar,555-0100,555-0199:$h/root:/bin/bash"
+		echo "alice:x:$u:$u:Alice Example,Room 101,555-0101,555-0102:$h/alice:/bin/sh"
+		echo "bob:x:$u:$u:Bob Symlink:$h/bob:/bin/sh"
+		echo "carol:x:$u:$u:Carol Foreign:$h/carol:/bin/sh"
+		echo "dave:x:$u:$u:Dave Fifo:$h/dave:/bin/sh"
+		printf 'eve:x:%s:%s:Eve \033]0;pwned\007Evil:%s:/bin/sh\n' "$u" "$u" "$h/eve"
+		echo "frank:x:$u:$u:Frank Bigplan:$h/frank:/bin/sh"
+		echo "gina:x:$u:$u:Gina Ownlink:$h/gina:/bin/sh"
+		echo "hana:x:$u:$u:Hana Private:$h/hana:/bin/sh"
+		echo "ivan:x:$u:$u:Ivan Closed:$h/ivan:/bin/sh"
 	} >"$w/passwd"
 	[ "${2:-}" = empty ] || finger_utmp "$w/run/utmp"
 	printf 'Line one of the plan\nLine two\n' >"$h/alice/.plan"
@@ -92,15 +150,12 @@ finger_world() {
 }
 
 start_finger() {
-	finger_ns_or_skip
 	WORLD=${WORLD:-$BATS_FILE_TMPDIR/world}
 	[ -d "$WORLD" ] || finger_world "$WORLD"
 	port=$(free_port)
 	# exec all the way down: $SERVER_PID is the server itself, so teardown stops it.
-	start_server tcp "$port" unshare -rm sh -c '
-		mount --bind "$1/passwd" /etc/passwd && mount --bind "$1/run" /run || exit 99
-		shift
-		exec "$@"' sh "$WORLD" "$FINGER_TCP" "$@" "$port"
+	finger_prefix "$WORLD" || return 1
+	start_server tcp "$port" "${FINGER_IN[@]}" "$FINGER_TCP" "$@" "$port"
 }
 
 # One perl for all the checks: inside bats every extra command costs.

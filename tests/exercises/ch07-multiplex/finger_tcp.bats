@@ -15,7 +15,6 @@ program FINGER_TCP exercises/ch07-multiplex/finger_tcp
 
 # One world for the file: the server only reads it.
 setup_file() {
-	unshare -rm true 2>/dev/null || return 0
 	finger_world "$BATS_FILE_TMPDIR/world"
 	finger_world "$BATS_FILE_TMPDIR/empty" empty
 }
@@ -300,10 +299,10 @@ assert_user() {
 
 @test "service: finger_tcp answers the Debian finger client on port 79 (in a private network namespace)" {
 	command -v finger >/dev/null || skip "no finger client (Debian package finger)"
-	unshare -rnm true 2>/dev/null || skip "no unprivileged network namespaces here (unshare -rnm)"
+	netprog_unshare nm || skip "no network namespace here to bind port 79 in (unshare -nm)"
 	WORLD=$BATS_FILE_TMPDIR/world
 	[ -d "$WORLD" ] || finger_world "$WORLD"
-	run -0 client unshare -rnm sh -c '
+	run -0 client "${NETPROG_UNSHARE[@]}" sh -c '
 		ip link set lo up || exit 99
 		mount --bind "$1/passwd" /etc/passwd && mount --bind "$1/run" /run || exit 98
 		"$2" 79 </dev/null 3>&- &

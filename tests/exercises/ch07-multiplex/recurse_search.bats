@@ -177,13 +177,12 @@ filler() { head -c "$1" /dev/zero | tr '\0' "${2:-x}"; }
 }
 
 # "${NOCAPS[@]}" CMD...: CMD without the power to read mode-000 files.  root's CAP_DAC_OVERRIDE
-# ignores modes, so as root CMD runs in a user namespace of its own, where it has no
-# capability over our files (its own uid still owns them, so sanitizer logs stay writable).
-if [ "$(id -u)" -eq 0 ]; then
-	NOCAPS=(unshare -U)
-else
-	NOCAPS=(env)
-fi
+# ignores modes, so as root CMD runs with every capability dropped (setpriv, which needs no
+# namespace, so a chroot or a container does as well); its uid still owns our files, so
+# sanitizer logs stay writable.
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
+netprog_no_caps
+NOCAPS=("${NETPROG_NO_CAPS[@]}")
 
 # Skips the test when FILE can be read all the same (capabilities the namespace does not drop).
 check_unreadable() {
