@@ -71,9 +71,10 @@ def udp_ask(host, port, sizes):
 
 def recv_queue(proto, port):
     """The Recv-Q that `ss` shows for the socket bound to PORT (None: nothing bound)."""
-    out = subprocess.run(["ss", "-Hln" + proto[0], f"sport = :{port}"], capture_output=True,
-                         text=True, check=True).stdout.split()
-    return int(out[1]) if out else None
+    # A server may have one dual-stack socket or one a family: every line counts.
+    lines = subprocess.run(["ss", "-Hln" + proto[0], f"sport = :{port}"], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    return sum(int(line.split()[1]) for line in lines) if lines else None
 
 
 def wait_queue_empty(proto, port):

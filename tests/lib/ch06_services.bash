@@ -3,8 +3,15 @@
 #
 #   $PEER                       tests/lib/ch06_service_peer.py, the python3 peer (its usage inside)
 #   peer ARGS...                the peer under `client`, so it cannot hang
+#   assert_answered FILE        FILE holds some answer (at least one byte): that the server
+#                               serves at all, whatever its format
 #   assert_daytime FILE         FILE holds exactly one RFC 867 daytime line: printable ASCII,
 #                               ended by CR LF, that `date -d` reads as now (within 5 s)
+#   assert_daytime_crlf FILE    FILE is one line ended by CR LF (what the line says aside)
+#   assert_daytime_time FILE    FILE's line (ended by CR LF or LF alone) is printable ASCII that
+#                               `date -d` reads as now
+#   listen_queue PORT           the connections waiting in the listen queues of every TCP
+#                               socket listening on PORT (one dual-stack socket or one a family)
 #   udp_recv_queue PORT         the Recv-Q that ss shows for the UDP socket bound to PORT
 #   wait_udp_queue PORT empty   wait, with a deadline, until the server has read every datagram
 #   wait_udp_queue PORT busy    ... until a datagram waits in the server's socket
@@ -18,28 +25,78 @@ peer() {
 	client "$CH06_PYTHON" "$PEER" "$@"
 }
 
+assert_answered() {
+	if [ ! -s "$1" ]; then
+		echo "no answer came back (0 bytes) before the server closed or the wait ended" >&2
+		return 1
+	fi
+}
+
+show() {
+	head -c 200 "$1" | od -An -c | head -n 4
+}
+
+assert_daytime_crlf() {
+	local reply
+	reply=$(cat "$1" && echo x)
+	reply=${reply%x}
+	if [[ $reply != *$'\r\n' ]] || [[ ${reply%$'\r\n'} == *$'\n'* ]]; then
+		echo "expected one line ended by CR LF, got (od -c):" >&2
+		show "$1" >&2
+		return 1
+	fi
+}
+
+assert_daytime_time() {
+	local reply body when now
+	reply=$(cat "$1" && echo x)
+	reply=${reply%x}
+	body=${reply%$'\n'}
+	body=${body%$'\r'}
+	if [[ -z $body || $body == *$'\n'* ]] || printf '%s' "$body" | LC_ALL=C grep -q '[^ -~]'; then
+		echo "expected one line of printable ASCII, got (od -c):" >&2
+		show "$1" >&2
+		return 1
+	fi
+	if ! when=$(date -d "$body" +%s 2>/dev/null); then
+		echo "expected a date that \`date -d\` reads, got '$body'" >&2
+		return 1
+	fi
+	now=$(date +%s)
+	if ((when < now - 5 || when > now + 5)); then
+		echo "expected the time now, $(date -R), got '$body' ($((when - now)) s away)" >&2
+		return 1
+	fi
+}
+
+listen_queue() {
+	ss -Hltn "sport = :$1" | awk '{ q += $2 } END { print q + 0 }'
+}
+
 assert_daytime() {
 	local reply body when now
 	# The x keeps the trailing newline that $(...) would strip.
 	reply=$(cat "$1" && echo x)
 	reply=${reply%x}
 	if [[ $reply != *$'\r\n' ]]; then
-		echo "the answer does not end in CR LF: $(od -An -c "$1")" >&2
+		echo "expected one line ended by CR LF, got (od -c):" >&2
+		show "$1" >&2
 		return 1
 	fi
 	body=${reply%$'\r\n'}
 	# RFC 867: one line of ASCII printing characters (space to tilde).
 	if [[ -z $body || $body == *$'\n'* ]] || printf '%s' "$body" | LC_ALL=C grep -q '[^ -~]'; then
-		echo "the answer is not one line of printable ASCII: $(od -An -c "$1")" >&2
+		echo "expected one line of printable ASCII, got (od -c):" >&2
+		show "$1" >&2
 		return 1
 	fi
 	if ! when=$(date -d "$body" +%s 2>/dev/null); then
-		echo "date -d cannot read the answer: '$body'" >&2
+		echo "expected a date that \`date -d\` reads, got '$body'" >&2
 		return 1
 	fi
 	now=$(date +%s)
 	if ((when < now - 5 || when > now + 5)); then
-		echo "'$body' is $((when - now)) s away from now ($(date -R))" >&2
+		echo "expected the time now, $(date -R), got '$body' ($((when - now)) s away)" >&2
 		return 1
 	fi
 }
@@ -59,7 +116,10 @@ wait_udp_queue() {
 		busy) [ -n "$queued" ] && [ "$queued" != 0 ] && return 0 ;;
 		esac
 		if ((SECONDS >= deadline)); then
-			echo "UDP port $port: Recv-Q is '$queued', not $want, after ${NETPROG_TIMEOUT}s" >&2
+			case $want in
+			empty) echo "the server did not read the datagrams sent to UDP port $port within ${NETPROG_TIMEOUT} s ($queued bytes still wait in its socket)" >&2 ;;
+			busy) echo "no datagram was seen waiting in a socket on UDP port $port within ${NETPROG_TIMEOUT} s (does the server receive from this family?)" >&2 ;;
+			esac
 			return 1
 		fi
 		sleep 0.02

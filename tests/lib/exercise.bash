@@ -1,0 +1,192 @@
+# tests/lib/exercise.bash - what every exercise (grading) suite shares, on top of the helper.
+# Load it right after the helper:  load ../../helper; load ../../lib/exercise
+#
+# A grading suite judges a student's program, so it must say what happened to it:
+#
+#   teardown                  after every test: a server of the test that died by a signal
+#                             fails the test, naming the signal (a crash costs the test
+#                             that provoked it, and says so); when the test failed, how
+#                             every server of it ended and the last lines of its stderr
+#   client CMD...             as the helper's, and one that is cut off says "did not
+#                             finish within N s (killed)" instead of a bare status 124
+#   server_state PID [-p]     $STATE: "still running", "exited with status N", "was killed
+#                             by SIGSEGV (signal 11)" (-p: also printed)
+#   stderr_tail FILE          FILE's last lines, indented, or "(nothing)"
+#   deadline_passed WHAT      for polling loops: prints "WHAT: not within N s" and fails once
+#                             $deadline (SECONDS-based) has passed
+#   asan_build VAR            the program of $VAR built with AddressSanitizer and
+#                             UndefinedBehaviorSanitizer, once per suite file: from ${VAR}_SRC
+#                             when the grader gave a source, from our own source when the
+#                             suite runs ungraded; its path in $ASAN_BIN.  Skips the test
+#                             ("no source to build with sanitizers") for a prebuilt binary.
+#   assert_no_sanitizer_report FILE   FILE (a server's stderr) holds no ASan/UBSan/LSan report
+#
+# Grading variables: the suite names the binary with `program VAR path`; this library
+# remembers path for asan_build (call exercise_source VAR path.c once, after program).
+
+# shellcheck source=grading.bash
+source "${BASH_SOURCE[0]%/*}/grading.bash"
+
+NETPROG_SERVERS=()	# "PID<TAB>stderr file" of every server the test started
+declare -gA NETPROG_STATUS=()	# PID -> exit status, once the test has waited for it
+declare -gA NETPROG_SOURCE=()	# VAR -> our own source, for asan_build
+
+# The helper's start_server and wait_exit, kept under other names and wrapped.
+eval "netprog_start_server() $(declare -f start_server | tail -n +2)"
+eval "netprog_wait_exit() $(declare -f wait_exit | tail -n +2)"
+eval "netprog_stop_all() $(declare -f stop_all | tail -n +2)"
+
+start_server() {
+	local status=0
+	netprog_start_server "$@" || status=$?
+	NETPROG_SERVERS+=("$SERVER_PID"$'\t'"$SERVER_ERR")
+	return "$status"
+}
+
+wait_exit() {
+	local status=0
+	netprog_wait_exit "$@" || status=$?
+	[ "$status" -eq 0 ] && NETPROG_STATUS[$1]=$EXIT_STATUS
+	if [ "$status" -ne 0 ]; then
+		echo "the program did not end within ${NETPROG_TIMEOUT} s of being asked to" >&2
+	fi
+	return "$status"
+}
+
+client() {
+	local status=0
+	timeout -k 1 "$NETPROG_TIMEOUT" "$@" || status=$?
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		echo "$(basename "$1") did not finish within ${NETPROG_TIMEOUT} s (killed)" >&2
+	fi
+	return "$status"
+}
+
+signal_name() {
+	local name
+	name=$(kill -l "$1" 2>/dev/null) || name=$1
+	echo "SIG$name (signal $1)"
+}
+
+# The state of a server the test started, in $STATE (and on stdout with -p), reaping it
+# when it has ended.  Not in a $(...) subshell: only this shell can wait for its children.
+server_state() {
+	local pid=$1 status
+	if [ -n "${NETPROG_STATUS[$pid]:-}" ]; then
+		status=${NETPROG_STATUS[$pid]}
+	elif kill -0 "$pid" 2>/dev/null && [ "$(awk '{ print $3 }' /proc/"$pid"/stat 2>/dev/null)" != Z ]; then
+		STATE="still running"
+		[ "${2:-}" = -p ] && echo "$STATE"
+		return 0
+	else
+		status=0
+		wait "$pid" 2>/dev/null || status=$?
+		NETPROG_STATUS[$pid]=$status
+	fi
+	if ((status > 128 && status < 160)); then
+		STATE="was killed by $(signal_name $((status - 128)))"
+	else
+		STATE="exited with status $status"
+	fi
+	[ "${2:-}" = -p ] && echo "$STATE"
+	return 0
+}
+
+stderr_tail() {
+	if [ -s "$1" ]; then
+		tail -n "${2:-5}" "$1" | cut -c1-200 | sed 's/^/    | /'
+	else
+		echo "    (nothing)"
+	fi
+}
+
+deadline_passed() {
+	if ((SECONDS >= deadline)); then
+		echo "$1: not within ${NETPROG_TIMEOUT} s" >&2
+		return 0
+	fi
+	return 1
+}
+
+# How every server of the test ended (before anything stops it); a death by a signal is
+# remembered in NETPROG_CRASHED, and on a failed test every ending is told.
+exercise_check_servers() {
+	local entry pid err state
+	for entry in "${NETPROG_SERVERS[@]}"; do
+		pid=${entry%%$'\t'*} err=${entry#*$'\t'}
+		server_state "$pid"
+		state=$STATE
+		if [[ $state == "was killed by"* ]]; then
+			NETPROG_CRASHED+="the server $state during this test; the last lines of its stderr:"$'\n'
+			NETPROG_CRASHED+="$(stderr_tail "$err")"$'\n'
+		elif [ "$1" = report ]; then
+			echo "the server $state; the last lines of its stderr:" >&2
+			stderr_tail "$err" >&2
+		fi
+	done
+	NETPROG_SERVERS=()
+}
+
+stop_all() {
+	exercise_check_servers quiet
+	netprog_stop_all
+}
+
+exercise_teardown() {
+	if [ -n "${BATS_TEST_COMPLETED:-}" ]; then
+		exercise_check_servers quiet
+	else
+		exercise_check_servers report
+	fi
+	netprog_stop_all
+	if [ -n "${NETPROG_CRASHED:-}" ]; then
+		printf '%s' "$NETPROG_CRASHED" >&2
+		return 1
+	fi
+}
+teardown() { exercise_teardown; }
+
+# ---- sanitized builds ---------------------------------------------------------------
+
+exercise_source() {
+	NETPROG_SOURCE[$1]=$2
+}
+
+asan_build() {
+	local var=$1 src_var="${1}_SRC" src dir log
+	if [ -n "${!src_var:-}" ]; then
+		src=${!src_var}
+	elif [ "${!var}" = "$NETPROG_TOP/${NETPROG_SOURCE[$var]%.c}" ]; then
+		src=$NETPROG_TOP/${NETPROG_SOURCE[$var]}
+	else
+		skip "no source to build with sanitizers"
+	fi
+	dir=$BATS_FILE_TMPDIR/asan
+	ASAN_BIN=$dir/$(basename "$src" .c)
+	log=$dir/build.log
+	if [ ! -x "$ASAN_BIN" ]; then
+		mkdir -p "$dir"
+		GRADING_RUNAS=()
+		grading_init "$NETPROG_TOP" >"$log" 2>&1 && GRADING_CFLAGS="-O1 -g" &&
+			grading_build prog "$src" "$ASAN_BIN" "$log" \
+				-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer || {
+			echo "the source does not build with -fsanitize=address,undefined:" >&2
+			tail -n 20 "$log" >&2
+			return 1
+		}
+	fi
+	# Reports go to stderr, also from forked children; a report ends the process
+	# (exit 99) so that a memory error cannot go on to look like something else.
+	# verify_asan_link_order=0: start_server's stdbuf preloads its own library first.
+	export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+	export LSAN_OPTIONS=exitcode=99
+}
+
+assert_no_sanitizer_report() {
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)Sanitizer' "$1"; then
+		echo "the build with -fsanitize=address,undefined reported:" >&2
+		grep -m1 -A12 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1" | cut -c1-200 | sed 's/^/    | /' >&2
+		return 1
+	fi
+}
