@@ -7,6 +7,9 @@ as fixed lines that the suites assert; an answer from a server is written raw, b
   udp-ask HOST PORT SIZE...      from one socket, for each SIZE: send a datagram of SIZE
                                  bytes and wait for one answer; the answers go to stdout
                                  raw.  Status 1 (and a line on stderr) when one never comes.
+  udp-count HOST PORT SIZE...    from one socket, for each SIZE: send a datagram of SIZE bytes
+                                 and wait for an answer; then wait a little for any more;
+                                 prints "R requests, A answers".
   udp-silent HOST PORT SIZE...   send a datagram of each SIZE, wait until the server has
                                  read them all (its Recv-Q in `ss` is 0), then listen a
                                  little longer; prints "sent N datagrams, received B bytes".
@@ -66,6 +69,19 @@ def udp_ask(host, port, sizes):
             return 1
         sys.stdout.buffer.write(answer)
         sys.stdout.buffer.flush()
+    return 0
+
+
+def udp_count(host, port, sizes):
+    sock = udp_socket(host)
+    answers = 0
+    for size in sizes:
+        sock.sendto(b"x" * size, (host, port))
+        if recv_within(sock, TIMEOUT) is not None:
+            answers += 1
+    while recv_within(sock, GRACE * 2) is not None:
+        answers += 1
+    print(f"{len(sizes)} requests, {answers} answers")
     return 0
 
 
@@ -257,9 +273,10 @@ def main():
     # SIGTERM (from `timeout` or teardown) unwinds, so the finally blocks run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = sys.argv[1:]
-    if len(args) >= 3 and args[0] in ("udp-ask", "udp-silent"):
+    if len(args) >= 3 and args[0] in ("udp-ask", "udp-silent", "udp-count"):
         sizes = [int(s) for s in args[3:]]
-        return (udp_ask if args[0] == "udp-ask" else udp_silent)(args[1], int(args[2]), sizes)
+        how = {"udp-ask": udp_ask, "udp-silent": udp_silent, "udp-count": udp_count}[args[0]]
+        return how(args[1], int(args[2]), sizes)
     if len(args) == 4 and args[0] in ("tcp-send", "tcp-reset"):
         return (tcp_send if args[0] == "tcp-send" else tcp_reset)(args[1], int(args[2]),
                                                                   int(args[3]))

@@ -4,52 +4,62 @@
 # (so it carries its time zone).  No answer to a source port below 1024, nor to a broadcast or
 # multicast source.  Exit 0 on SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/ch06_services
 program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
+exercise_source DAYTIME_UDP exercises/ch06-uniplex/daytime_udp.c
 
-@test "families: daytime_udp answers a datagram from ::1 with the date as one CR LF line" {
+start_daytime() {
 	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
-	peer udp-ask ::1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
-	assert_daytime "$BATS_TEST_TMPDIR/answer"
+	start_server udp "$port" "$@" "$port"
 }
 
-@test "protocol: daytime_udp answers a datagram from 127.0.0.1 with the date as one CR LF line" {
-	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
+# Whether the server answers at all is judged apart from the format of its answer.
+@test "service: daytime_udp answers a datagram from 127.0.0.1 with a datagram" {
+	start_daytime "$DAYTIME_UDP"
 	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
-	assert_daytime "$BATS_TEST_TMPDIR/answer"
+	assert_answered "$BATS_TEST_TMPDIR/answer"
 }
 
-@test "families: daytime_udp answers nc -u over both families" {
-	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
+@test "families: daytime_udp answers datagrams from IPv4 and IPv6 (127.0.0.1, ::1; with nc -u too)" {
+	needs_ipv6
+	start_daytime "$DAYTIME_UDP"
 	for host in ::1 127.0.0.1; do
+		peer udp-ask "$host" "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+		assert_answered "$BATS_TEST_TMPDIR/answer"
 		echo hello | client nc -u -w1 "$host" "$port" >"$BATS_TEST_TMPDIR/answer"
-		assert_daytime "$BATS_TEST_TMPDIR/answer"
+		assert_answered "$BATS_TEST_TMPDIR/answer"
 	done
 }
 
+@test "protocol: daytime_udp's answer is one line ended by CR LF" {
+	start_daytime "$DAYTIME_UDP"
+	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+	assert_daytime_crlf "$BATS_TEST_TMPDIR/answer"
+}
+
+@test "protocol: daytime_udp's line is printable ASCII that date -d reads as the time now" {
+	start_daytime "$DAYTIME_UDP"
+	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+	assert_daytime_time "$BATS_TEST_TMPDIR/answer"
+}
+
 @test "robustness: daytime_udp answers every datagram, empty or large, with exactly one datagram" {
-	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
-	for host in ::1 127.0.0.1; do
+	start_daytime "$DAYTIME_UDP"
+	for host in "${LOOPBACKS[@]}"; do
 		# RFC 867: the data in the request is ignored; an empty datagram is a request too.
-		run -0 peer udp-ask "$host" "$port" 0 1 1472 8000
-		[ "${#lines[@]}" -eq 4 ]
-		for line in "${lines[@]}"; do
-			printf '%s\n' "$line" >"$BATS_TEST_TMPDIR/answer"
-			assert_daytime "$BATS_TEST_TMPDIR/answer"
-		done
+		# The peer asks in turns, so a second answer to one request would be read as the
+		# answer to the next, and the last one would be left over.
+		run -0 peer udp-count "$host" "$port" 0 1 1472 8000 65507
+		assert_output "5 requests, 5 answers"
 	done
 }
 
 @test "protocol: daytime_udp's line carries its time zone: a server in UTC-5 still tells the right instant" {
-	port=$(free_port)
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
-	start_server udp "$port" env TZ=EST5 "$DAYTIME_UDP" "$port"
-	peer udp-ask ::1 "$port" 0 >"$BATS_TEST_TMPDIR/answer"
-	TZ=UTC assert_daytime "$BATS_TEST_TMPDIR/answer"
+	start_daytime env TZ=EST5 "$DAYTIME_UDP"
+	peer udp-ask 127.0.0.1 "$port" 0 >"$BATS_TEST_TMPDIR/answer"
+	TZ=UTC assert_daytime_time "$BATS_TEST_TMPDIR/answer"
 }
 
 @test "security: daytime_udp does not answer source ports below 1024 nor broadcast or multicast sources" {
@@ -71,9 +81,8 @@ program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
 # Not tested: a multicast IPv6 source (Linux drops every IPv6 packet with a multicast source on input (RFC 4291, 2.7; counted as Ip6InHdrErrors), even on loopback, so no server can ever see one).
 
 @test "robustness: daytime_udp answers a request that arrived while it was stopped (SIGSTOP, SIGCONT)" {
-	port=$(free_port)
-	start_server udp "$port" "$DAYTIME_UDP" "$port"
-	for host in ::1 127.0.0.1; do
+	start_daytime "$DAYTIME_UDP"
+	for host in "${LOOPBACKS[@]}"; do
 		kill -STOP "$SERVER_PID"
 		start_bg peer udp-ask "$host" "$port" 0 >"$BATS_TEST_TMPDIR/answer"
 		asker=$BG_PID
@@ -81,13 +90,23 @@ program DAYTIME_UDP exercises/ch06-uniplex/daytime_udp
 		wait_udp_queue "$port" busy
 		kill -CONT "$SERVER_PID"
 		wait_exit "$asker"
-		[ "$EXIT_STATUS" -eq 0 ]
-		assert_daytime "$BATS_TEST_TMPDIR/answer"
+		assert_answered "$BATS_TEST_TMPDIR/answer"
 	done
 }
 
+@test "memory: daytime_udp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build DAYTIME_UDP
+	start_daytime "$ASAN_BIN"
+	for host in "${LOOPBACKS[@]}"; do
+		run -0 peer udp-ask "$host" "$port" 0 1 1472 65507
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
+}
+
 @test "shutdown: daytime_udp exits 0 on SIGTERM" {
-	assert_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask ::1 PORT 0
+	assert_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask 127.0.0.1 PORT 0
 }
 
 @test "shutdown: daytime_udp exits 0 on SIGINT" {

@@ -4,83 +4,131 @@
 # (normally, with a reset, half-way) never ends the server.  Exit 0 on SIGINT/SIGTERM, 64 for bad
 # arguments, 71 when the port is taken.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/ch06_services
 program DISCARD_TCP exercises/ch06-uniplex/discard_tcp
+exercise_source DISCARD_TCP exercises/ch06-uniplex/discard_tcp.c
+
+start_discard() {
+	port=$(free_port)
+	start_server tcp "$port" "$@" "$port"
+}
+
+# sent_all HOST SIZE: a client sends SIZE bytes and half-closes; the server must read them
+# all and close after it (a reset instead of EOF: it closed with data unread).
+sent_all() {
+	run -0 peer tcp-send "$1" "$port" "$2"
+	assert_output --regexp "^sent $2 bytes, received [0-9]+ bytes, then EOF\$"
+}
 
 TEN_MIB=10485760
 
-@test "families: discard_tcp takes 10 MiB from ::1, sends nothing back, and closes after the client" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	# A reset instead of EOF would mean the server closed with data unread.
-	run -0 peer tcp-send ::1 "$port" "$TEN_MIB"
-	assert_output "sent $TEN_MIB bytes, received 0 bytes, then EOF"
+@test "service: discard_tcp takes 10 MiB from a client (127.0.0.1) and closes after it" {
+	start_discard "$DISCARD_TCP"
+	sent_all 127.0.0.1 "$TEN_MIB"
 }
 
-@test "service: discard_tcp takes 10 MiB from 127.0.0.1, sends nothing back, and closes after the client" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	run -0 peer tcp-send 127.0.0.1 "$port" "$TEN_MIB"
-	assert_output "sent $TEN_MIB bytes, received 0 bytes, then EOF"
+@test "protocol: discard_tcp sends nothing back" {
+	start_discard "$DISCARD_TCP"
+	run -0 peer tcp-send 127.0.0.1 "$port" 100000
+	assert_output "sent 100000 bytes, received 0 bytes, then EOF"
 }
 
-@test "families: discard_tcp serves the next client after a 10 MiB one, over both families, with nc" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
+@test "families: discard_tcp serves IPv4 and IPv6 clients in turns, 10 MiB each, with nc" {
+	needs_ipv6
+	start_discard "$DISCARD_TCP"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
 		# nc -N half-closes after its input and ends when the server closes.
 		run -0 --separate-stderr client sh -c 'head -c "$1" /dev/urandom | nc -N "$2" "$3"' \
 			sh "$TEN_MIB" "$host" "$port"
-		assert_output ''
+	done
+}
+
+@test "concurrency: discard_tcp reads a second client while a first one is connected and silent" {
+	start_discard "$DISCARD_TCP"
+	for host in "${LOOPBACKS[@]}"; do
+		start_bg peer tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
+		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
+		# 10 MiB is far more than the kernel's buffers take: a server that serves one client
+		# at a time, still waiting for the silent one, never reads it and the send times out.
+		sent_all "$host" "$TEN_MIB"
+	done
+}
+
+@test "concurrency: discard_tcp reads two clients that send at the same time, one of them slowly" {
+	start_discard "$DISCARD_TCP"
+	for host in "${LOOPBACKS[@]}"; do
+		# A slow sender: a byte every 50 ms for 1.5 s, while the other sends 10 MiB.
+		start_bg client "$PYTHON" -c 'import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+for _ in range(30):
+    s.send(b"x")
+    time.sleep(0.05)
+s.shutdown(socket.SHUT_WR)
+print("slow:", "EOF" if s.recv(1) == b"" else "data")' "$host" "$port" >"$BATS_TEST_TMPDIR/slow"
+		slow=$BG_PID
+		sent_all "$host" "$TEN_MIB"
+		wait_exit "$slow"
+		[ "$(cat "$BATS_TEST_TMPDIR/slow")" = "slow: EOF" ] || {
+			echo "the slow client was not read to its end (got: $(cat "$BATS_TEST_TMPDIR/slow"))" >&2
+			return 1
+		}
 	done
 }
 
 @test "robustness: discard_tcp survives clients that reset at once, reset half-way, or send garbage" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	for host in ::1 127.0.0.1; do
+	start_discard "$DISCARD_TCP"
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer tcp-reset "$host" "$port" 0
 		run -0 peer tcp-reset "$host" "$port" 1048576
 		# Binary garbage, NULs and all, is just more data to throw away.
 		run -0 --separate-stderr client sh -c 'head -c 65536 /dev/urandom | nc -N "$1" "$2"' \
 			sh "$host" "$port"
-		assert_output ''
-		run -0 peer tcp-send "$host" "$port" 1000
-		assert_output "sent 1000 bytes, received 0 bytes, then EOF"
+		sent_all "$host" 1000
 	done
 }
 
 @test "protocol: discard_tcp closes after a client that half-closes without sending anything" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	for host in ::1 127.0.0.1; do
-		run -0 peer tcp-send "$host" "$port" 0
-		assert_output "sent 0 bytes, received 0 bytes, then EOF"
+	start_discard "$DISCARD_TCP"
+	for host in "${LOOPBACKS[@]}"; do
+		sent_all "$host" 0
 	done
 }
 
 @test "robustness: discard_tcp reads a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
-	port=$(free_port)
-	start_server tcp "$port" "$DISCARD_TCP" "$port"
-	for host in ::1 127.0.0.1; do
+	start_discard "$DISCARD_TCP"
+	for host in "${LOOPBACKS[@]}"; do
 		kill -STOP "$SERVER_PID"
 		start_bg peer tcp-send "$host" "$port" 1048576 >"$BATS_TEST_TMPDIR/sender"
 		sender=$BG_PID
 		# The connection waits in the listen queue (Recv-Q of the listener) until the server runs.
+		# (One dual-stack socket or one a family: every listener counts.)
 		deadline=$((SECONDS + NETPROG_TIMEOUT))
-		until [ "$(ss -Hltn "sport = :$port" | awk '{ print $2; exit }')" = 1 ]; do
-			((SECONDS < deadline))
+		until [ "$(listen_queue "$port")" -ge 1 ]; do
+			deadline_passed "a connection from $host waiting in the server's listen queue" && return 1
 			sleep 0.02
 		done
 		kill -CONT "$SERVER_PID"
 		wait_exit "$sender"
-		[ "$EXIT_STATUS" -eq 0 ]
-		[ "$(cat "$BATS_TEST_TMPDIR/sender")" = "sent 1048576 bytes, received 0 bytes, then EOF" ]
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/sender")" "sent 1048576 bytes, received 0 bytes, then EOF"
 	done
 }
 
+@test "memory: discard_tcp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build DISCARD_TCP
+	start_discard "$ASAN_BIN"
+	for host in "${LOOPBACKS[@]}"; do
+		sent_all "$host" 1048576
+		run -0 peer tcp-reset "$host" "$port" 100000
+		sent_all "$host" 0
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
+}
+
 @test "shutdown: discard_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send ::1 PORT 1000
+	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send 127.0.0.1 PORT 1000
 }
 
 @test "shutdown: discard_tcp exits 0 on SIGINT" {

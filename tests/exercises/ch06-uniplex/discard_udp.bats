@@ -4,8 +4,10 @@
 # in the socket table: the server's receive queue (Recv-Q in `ss`) empties.  Exit 0 on
 # SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/ch06_services
 program DISCARD_UDP exercises/ch06-uniplex/discard_udp
+exercise_source DISCARD_UDP exercises/ch06-uniplex/discard_udp.c
 
 # reads_from HOST: datagrams of 0 to 65507 bytes sent to the server from HOST while it is
 # stopped wait in one of its sockets (proof that one receives from HOST's family: an
@@ -13,7 +15,7 @@ program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 # server sends nothing back to a datagram.
 reads_from() {
 	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
+	start_server udp "$port" "${2:-$DISCARD_UDP}" "$port"
 	kill -STOP "$SERVER_PID"
 	# 1472: the largest that fits an Ethernet frame over IPv4; 65507: the largest IPv4 allows.
 	"$PYTHON" -c 'import os, socket, sys
@@ -29,6 +31,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 }
 
 @test "families: discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+	needs_ipv6
 	reads_from ::1
 }
 
@@ -37,6 +40,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 }
 
 @test "families: discard_udp sends nothing to nc -u over both families, and keeps reading" {
+	needs_ipv6
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
@@ -49,16 +53,18 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 @test "robustness: discard_udp keeps reading after a burst of 200 datagrams" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
-	run -0 peer udp-silent ::1 "$port" $(seq 100) $(seq 1000 10 1990)
+	run -0 peer udp-silent 127.0.0.1 "$port" $(seq 100) $(seq 1000 10 1990)
 	assert_output "sent 200 datagrams, received 0 bytes"
-	run -0 peer udp-silent 127.0.0.1 "$port" 7
-	assert_output "sent 1 datagrams, received 0 bytes"
+	for host in "${LOOPBACKS[@]}"; do
+		run -0 peer udp-silent "$host" "$port" 7
+		assert_output "sent 1 datagrams, received 0 bytes"
+	done
 }
 
 @test "robustness: discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		kill -STOP "$SERVER_PID"
 		echo stopped | client nc -u -w0 "$host" "$port"
 		# The datagram waits in the socket until the server runs again, then is read.
@@ -66,12 +72,22 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 		kill -CONT "$SERVER_PID"
 		wait_udp_queue "$port" empty
 	done
-	run -0 peer udp-silent ::1 "$port" 10
+	run -0 peer udp-silent 127.0.0.1 "$port" 10
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
+@test "memory: discard_udp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build DISCARD_UDP
+	for host in "${LOOPBACKS[@]}"; do
+		reads_from "$host" "$ASAN_BIN"
+		kill -TERM "$SERVER_PID"
+		wait_exit "$SERVER_PID"
+		assert_no_sanitizer_report "$SERVER_ERR"
+	done
+}
+
 @test "shutdown: discard_udp exits 0 on SIGTERM" {
-	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent ::1 PORT 10
+	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent 127.0.0.1 PORT 10
 }
 
 @test "shutdown: discard_udp exits 0 on SIGINT" {
