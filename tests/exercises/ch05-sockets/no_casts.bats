@@ -92,7 +92,7 @@ compilers() {
 
 @test "service: no_casts.c.in built without casts still runs: a cast changes a pointer's type, not its value" {
 	command -v gcc >/dev/null || skip "no gcc"
-	[ -n "$(ip -6 addr show dev lo 2>/dev/null)" ] || skip "no ::1 here"
+	needs_ipv6
 	# gcc 14 and later refuse incompatible pointers by default; then there is nothing to run.
 	gcc "${COURSE_FLAGS[@]}" -x c -o no_casts no_casts.c.in 2>/dev/null ||
 		skip "gcc refuses to build it (gcc 14 and later make incompatible pointer types an error)"
