@@ -35,12 +35,13 @@ served() { pattern_from "$1" 100; }
 
 @test "protocol: chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
 	start_chargen
-	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh ::1 "$port"
+	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh 127.0.0.1 "$port"
 	assert_line --index 0 ' !"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefg'$'\r'
 	assert_line --index 1 '!"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefgh'$'\r'
 }
 
 @test "families: chargen_tcp's first 200 lines match RFC 864 byte for byte, over ::1" {
+	needs_ipv6
 	start_chargen
 	pattern_from ::1 200
 }
@@ -51,6 +52,7 @@ served() { pattern_from "$1" 100; }
 }
 
 @test "families: chargen_tcp's first 400 lines match RFC 864 with nc as the client, over both families" {
+	needs_ipv6
 	start_chargen
 	for host in ::1 127.0.0.1; do
 		client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
@@ -62,7 +64,7 @@ served() { pattern_from "$1" 100; }
 	start_chargen
 	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
 	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >>"$BATS_TEST_TMPDIR/want"
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# Both connected, read in turns: a server that serves one client at a time never
 		# sends to the second while the first is connected, and the peer times out.
 		peer read-both "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
@@ -72,7 +74,7 @@ served() { pattern_from "$1" 100; }
 
 @test "concurrency: chargen_tcp: a client that stops reading does not stall a second client" {
 	start_chargen
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/stalled"
 		stalled=$BG_PID
 		wait_for_output connected "$BATS_TEST_TMPDIR/stalled"
@@ -88,7 +90,7 @@ served() { pattern_from "$1" 100; }
 
 @test "robustness: chargen_tcp notices a closed client: its descriptor count returns to baseline" {
 	start_chargen
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		for _ in 1 2 3; do
 			served "$host"
 		done
@@ -102,7 +104,7 @@ served() { pattern_from "$1" 100; }
 
 @test "robustness: chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
 	start_chargen
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		pattern_from "$host" 200 garbage
 		# RFC 864: the stream goes on until the client closes; a half-close is not a close.
 		pattern_from "$host" 200 half
@@ -112,7 +114,7 @@ served() { pattern_from "$1" 100; }
 
 @test "robustness: chargen_tcp survives a client that connects and resets at once" {
 	start_chargen
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer reset "$host" "$port"
 		served "$host"
 		wait_fds "$SERVER_PID" "$base"
@@ -121,7 +123,7 @@ served() { pattern_from "$1" 100; }
 
 @test "robustness: chargen_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_chargen
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer rapid "$host" "$port" 500
 		assert_output "500 connections"
 		served "$host"
@@ -134,7 +136,7 @@ served() { pattern_from "$1" 100; }
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$CHARGEN_TCP" "$port"
 	base=$(fd_count "$SERVER_PID")
-	start_peer hold-many ::1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	start_peer hold-many 127.0.0.1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
 	flood=$BG_PID
 	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
 	# The held clients never read, so once their windows are full a correct server idles;
@@ -147,19 +149,19 @@ served() { pattern_from "$1" 100; }
 	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	served ::1
+	served 127.0.0.1
 	served 127.0.0.1
 }
 
 @test "shutdown: chargen_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$CHARGEN_TCP" served ::1
+	assert_stops_on TERM tcp "$CHARGEN_TCP" served 127.0.0.1
 }
 
 @test "shutdown: chargen_tcp exits 0 on SIGINT, even with a client connected" {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$CHARGEN_TCP" "$port"
-	start_peer hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	start_peer hold 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/hold"
 	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"
