@@ -30,7 +30,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: the empty query lists exactly the USER_PROCESS sessions of utmp" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" '\r\n'
 		assert_line --regexp '^alice[[:space:]]+pts/0[[:space:]].*192\.0\.2\.7[[:space:]]*$'
 		assert_line --regexp '^root[[:space:]]+tty1[[:space:]]'
@@ -46,7 +46,7 @@ assert_user() {
 @test "robustness: finger_tcp: with nobody logged in (no utmp at all) the empty query is still answered" {
 	WORLD=$BATS_FILE_TMPDIR/empty
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" '\r\n'
 		refute_output --regexp '(^|'$'\n'')(alice|root)[[:space:]]'
 	done
@@ -54,7 +54,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: root and alice: login, real name, home directory, shell" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'root\r\n'
 		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
 		refute_output --partial Alice
@@ -65,7 +65,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: /W root and /W alice give at least what the plain query gives" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" '/W root\r\n'
 		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
 		ask "$host" '/W alice\r\n'
@@ -76,7 +76,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: an unknown user gets one line that names the problem" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'nosuchuser\r\n'
 		assert_equal "${#lines[@]}" 1
 		assert_output --regexp '[Nn]o |[Nn]ot |[Uu]nknown'
@@ -86,7 +86,7 @@ assert_user() {
 
 @test "security: finger_tcp refuses forwarding (USER@HOST, @HOST, /W U@H1@H2) with one explanatory line" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		for q in 'root@otherhost' '@otherhost' '/W alice@127.0.0.1@otherhost'; do
 			ask "$host" "$q"'\r\n'
 			assert_equal "${#lines[@]}" 1
@@ -102,7 +102,7 @@ assert_user() {
 	# "alice" padded with spaces: a server that reads only a piece of the line, or trims it,
 	# would answer for alice.
 	printf -v long '%-10240s' alice
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" "$long"'\r\n'
 		assert_equal "${#lines[@]}" 1
 		assert_output --regexp '[Ll]ong|[Ll]ength|[Ll]imit|512'
@@ -115,7 +115,7 @@ assert_user() {
 
 @test "robustness: finger_tcp drops a client that connects and says nothing, within the timeout (-t 1)" {
 	start_finger -t 1
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 fpeer idle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
 		echo "dropped after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s" >&3
@@ -125,7 +125,7 @@ assert_user() {
 
 @test "robustness: finger_tcp drops a client that sends a byte now and then but never a line, within the timeout" {
 	start_finger -t 1
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 fpeer trickle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
 		((BASH_REMATCH[1] < 3))
@@ -134,7 +134,7 @@ assert_user() {
 
 @test "concurrency: finger_tcp serves another client while one sits silent (several clients at once)" {
 	start_finger -t 20
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		start_fpeer hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 		# Far less than the 20 s a one-client-at-a-time server would make this wait.
@@ -145,7 +145,7 @@ assert_user() {
 
 @test "protocol: finger_tcp shows a .plan and a .project that are regular files owned by the user" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'alice\r\n'
 		assert_line 'Line one of the plan'
 		assert_line 'Line two'
@@ -155,7 +155,7 @@ assert_user() {
 
 @test "security: finger_tcp does not follow a .plan that is a symlink to a file the user does not own" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'bob\r\n'
 		assert_user bob 'Bob Symlink' "$WORLD/home/bob" /bin/sh
 		refute_output --partial 'TOP SECRET'
@@ -167,7 +167,7 @@ assert_user() {
 
 @test "security: finger_tcp does not follow a .plan that is a symlink, even to a file of the user's own" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'gina\r\n'
 		assert_user gina 'Gina Ownlink' "$WORLD/home/gina" /bin/sh
 		refute_output --partial 'Gina wrote this diary'
@@ -177,7 +177,7 @@ assert_user() {
 @test "security: finger_tcp does not show a .plan its owner keeps private (mode 600, or a home others cannot enter)" {
 	# The server may run as root (port 79): it must show only what anybody could read.
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'hana\r\n'
 		assert_user hana 'Hana Private' "$WORLD/home/hana" /bin/sh
 		refute_output --partial 'Hana kept this'
@@ -193,7 +193,7 @@ assert_user() {
 	start_finger
 	[ "$(stat -c %u "$WORLD/home/carol/.plan" 2>/dev/null)" = 65534 ] && [ "$(id -u)" = 0 ] ||
 		skip "giving a file to another user needs root"
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'carol\r\n'
 		assert_user carol 'Carol Foreign' "$WORLD/home/carol" /bin/sh
 		refute_output --partial 'Carol did not write this'
@@ -202,7 +202,7 @@ assert_user() {
 
 @test "security: finger_tcp is not held up by a .plan that is a FIFO" {
 	start_finger -t 20
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		NETPROG_TIMEOUT=5 ask "$host" 'dave\r\n'
 		assert_user dave 'Dave Fifo' "$WORLD/home/dave" /bin/sh
 		assert_line --partial 'Dave has a project'
@@ -211,7 +211,7 @@ assert_user() {
 
 @test "security: finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# ask fails on any raw control byte but TAB, CR and LF.
 		ask "$host" 'eve\r\n'
 		assert_output --partial visible
@@ -225,7 +225,7 @@ assert_user() {
 
 @test "robustness: finger_tcp reads a .plan with a size cap (a 1 MiB .plan gives less than 64 KiB)" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'frank\r\n'
 		assert_line --partial 'Frank Bigplan'
 		assert_output --partial xxxxxxxx
@@ -236,7 +236,7 @@ assert_user() {
 
 @test "protocol: finger_tcp accepts a bare LF as the line end: the same answer as for CR LF" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		for q in alice ''; do
 			ask "$host" "$q"'\r\n'
 			cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
@@ -248,7 +248,7 @@ assert_user() {
 
 @test "protocol: finger_tcp answers a line the client ends by half-closing, CR and all, as if it ended in CR LF" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'alice\r\n'
 		cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
 		printf 'alice\r' | client nc -N "$host" "$port" >"$BATS_TEST_TMPDIR/fin"
@@ -258,7 +258,7 @@ assert_user() {
 
 @test "protocol: finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# ask checks the CR LF of every line of every answer in this file; these two are
 		# the kinds of query that no other test sends.
 		for q in '/W' 'a b c'; do
@@ -270,7 +270,7 @@ assert_user() {
 
 @test "robustness: finger_tcp survives a client that sends a query and resets at once" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 fpeer reset "$host" "$port" alice 5
 		assert_output "5 resets"
 		ask "$host" 'root\r\n'
@@ -280,7 +280,7 @@ assert_user() {
 
 @test "robustness: finger_tcp leaves no zombie children behind" {
 	start_finger
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		for q in root ''; do
 			ask "$host" "$q"'\r\n'
 		done
@@ -323,7 +323,7 @@ assert_user() {
 }
 
 @test "shutdown: finger_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset ::1 PORT root
+	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset 127.0.0.1 PORT root
 }
 
 @test "usage: finger_tcp exits 71 with the system's message when the port is taken" {
