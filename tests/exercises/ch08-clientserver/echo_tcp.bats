@@ -23,6 +23,7 @@ start_echo() {
 }
 
 @test "families: echo_tcp echoes 1 byte and a line over both families, with nc" {
+	needs_ipv6
 	start_echo
 	for host in ::1 127.0.0.1; do
 		# nc -N half-closes after its input; the server closes once all is echoed.
@@ -34,6 +35,7 @@ start_echo() {
 }
 
 @test "families: echo_tcp echoes 1 MiB of random bytes with NULs identically, over ::1" {
+	needs_ipv6
 	start_echo
 	# The peer sends while it reads: the echo comes back while the data is still going out.
 	run -0 peer echo-check ::1 "$port" "$MIB"
@@ -50,7 +52,7 @@ start_echo() {
 	start_echo
 	head -c "$MIB" /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	printf '\0\0\0' >>"$BATS_TEST_TMPDIR/in"
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		client nc -N "$host" "$port" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
 		cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 	done
@@ -58,7 +60,7 @@ start_echo() {
 
 @test "concurrency: echo_tcp gives 50 concurrent clients each their own data back" {
 	start_echo
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# 50 connections open at once, all sending 64 KiB interleaved: one process must multiplex.
 		run -0 peer echo-many "$host" "$port" 50 65536
 		assert_output "50 clients got their own 65536 bytes back"
@@ -66,7 +68,7 @@ start_echo() {
 }
 
 @test "concurrency: echo_tcp: a client that sends a lot and never reads stalls neither a second client nor grows the server" {
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		start_echo
 		rss0=$(rss_kb "$SERVER_PID")
 		# The hog offers 64 MiB and never reads its echo.  With backpressure it stalls after
@@ -87,7 +89,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives a client that connects and resets at once" {
 	start_echo
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer reset "$host" "$port"
 		served "$host"
 		wait_fds "$SERVER_PID" "$base"
@@ -96,7 +98,7 @@ start_echo() {
 
 @test "protocol: echo_tcp echoes to a half-closed client and then closes" {
 	start_echo
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# Half-close with nothing sent: EOF at once, no byte back.
 		run -0 peer echo-check "$host" "$port" 0
 		assert_output "echoed 0 bytes, then EOF"
@@ -107,7 +109,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_echo
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer rapid "$host" "$port" 500
 		assert_output "500 connections"
 		served "$host"
@@ -117,7 +119,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives garbage thrown at it by a client that closes without reading" {
 	start_echo
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		# 256 KiB of random bytes, then gone: the echo meets a reset.
 		run -0 client sh -c 'head -c 262144 /dev/urandom | nc -N -w1 "$1" "$2" >/dev/null' sh "$host" "$port"
 		run -0 peer reset "$host" "$port"
@@ -131,7 +133,7 @@ start_echo() {
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$ECHO_TCP" "$port"
 	base=$(fd_count "$SERVER_PID")
-	start_peer hold-many ::1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	start_peer hold-many 127.0.0.1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
 	flood=$BG_PID
 	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
 	# Connections still wait in the listen queue: a server that polls the listener again at
@@ -143,19 +145,19 @@ start_echo() {
 	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	served ::1
+	served 127.0.0.1
 	served 127.0.0.1
 }
 
 @test "shutdown: echo_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$ECHO_TCP" served ::1
+	assert_stops_on TERM tcp "$ECHO_TCP" served 127.0.0.1
 }
 
 @test "shutdown: echo_tcp exits 0 on SIGINT, even with clients connected" {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$ECHO_TCP" "$port"
-	start_peer hold ::1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	start_peer hold 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/hold"
 	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"
