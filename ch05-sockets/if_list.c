@@ -9,6 +9,7 @@
  *          NAME  UNIX  PATH
  *          NAME  NONE  -             (an interface with no address of its own)
  *          NAME  AF<n> -             (a family this program does not know)
+ *        where no interface has an IPv6 address, one line on stderr says so
  * exit:  0 ok, 64 usage, 71 getifaddrs failed
  * try:   ./if_list        and compare:  ip -o addr; ip -o link
  * text:  chapter 5, "Interface List"
@@ -98,6 +99,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ifaddrs *list;
+	int ipv6 = 0;
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", argv[0]);
@@ -119,6 +121,7 @@ main(int argc, char *argv[])
 			print_inet(ifa);
 			break;
 		case AF_INET6:
+			ipv6 = 1;
 			printf("IPv6\t");
 			print_inet(ifa);
 			break;
@@ -135,6 +138,13 @@ main(int argc, char *argv[])
 		}
 	}
 	freeifaddrs(list);
+	/*
+	 * IPv6 disabled (a container on Docker's default bridge network sets
+	 * disable_ipv6=1) removes every IPv6 address, even ::1: the missing
+	 * lines are the host's, not a fault of this program.
+	 */
+	if (!ipv6)
+		warnx("this host has no IPv6: no interface has an IPv6 address");
 
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "stdout");

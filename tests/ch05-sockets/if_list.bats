@@ -14,8 +14,8 @@ link_lines() { awk -F'\t' '$2 == "LINK" { print $1, $3 }' <<<"$1"; }
 		assert_line "$name	$fam	$addr"
 		n=$((n + 1))
 	done < <(ip -o addr show)
-	# Loopback alone has 127.0.0.1/8 and ::1/128: the loop above cannot be empty.
-	((n >= 2))
+	# Loopback alone has 127.0.0.1/8 (and ::1/128 where IPv6 works): the loop cannot be empty.
+	((n >= ${#LOOPBACKS[@]}))
 	assert_line "lo	IPv4	127.0.0.1/8"
 }
 
@@ -33,6 +33,8 @@ link_lines() { awk -F'\t' '$2 == "LINK" { print $1, $3 }' <<<"$1"; }
 	run -0 "$IF_LIST"
 	local n=0 dev mac
 	for dev in /sys/class/net/*; do
+		# In a network namespace, /sys may still show the host's interfaces.
+		ip link show dev "${dev##*/}" >/dev/null 2>&1 || continue
 		mac=$(cat "$dev/address")
 		[ -n "$mac" ] || continue
 		assert_line "${dev##*/}	LINK	$mac"
@@ -55,6 +57,21 @@ link_lines() { awk -F'\t' '$2 == "LINK" { print $1, $3 }' <<<"$1"; }
 	if [[ $output == *made-tun7* ]]; then
 		assert_line "tun7	NONE	-"
 	fi
+}
+
+@test "if_list says nothing on stderr where the host has IPv6" {
+	needs_ipv6
+	run -0 --separate-stderr "$IF_LIST"
+	assert_equal "$stderr" ""
+}
+
+@test "if_list on a host without IPv6 lists IPv4 and says in one line on stderr that there is no IPv6" {
+	"$NETPROG_TOP/tests/no-ipv6" true 2>/dev/null || skip "no network namespace here (tests/no-ipv6 fails)"
+	run -0 --separate-stderr "$NETPROG_TOP/tests/no-ipv6" "$IF_LIST"
+	assert_line "lo	IPv4	127.0.0.1/8"
+	refute_output --partial "	IPv6	"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "no IPv6"
 }
 
 @test "if_list rejects arguments with a usage message and 64" {
