@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # if_list: every interface and address the kernel reports, in the documented format.
 load ../helper
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 program IF_LIST ch05-sockets/if_list
 
 # The link-layer lines of if_list, as "NAME MAC".
@@ -44,8 +45,8 @@ link_lines() { awk -F'\t' '$2 == "LINK" { print $1, $3 }' <<<"$1"; }
 }
 
 @test "if_list prints a six-byte MAC with six bytes, and survives an interface with no address" {
-	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
-	run -0 unshare -rn sh -c '
+	netprog_unshare n || skip "no network namespace can be made here"
+	run -0 "${NETPROG_UNSHARE[@]}" sh -c '
 		ip link add v0 address 02:00:5e:10:20:30 type veth peer name v1 || exit 99
 		ip tuntap add tun7 mode tun 2>/dev/null && echo made-tun7
 		ip link set lo up

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # interrupted_connect: EINTR from a blocking connect() does not end the handshake.
 load ../helper
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 program INTERRUPTED_CONNECT ch05-sockets/interrupted_connect
 
 FULL_BACKLOG=$BATS_TEST_DIRNAME/../lib/full_backlog.py
@@ -65,8 +66,8 @@ refused() {
 run_in_private_hosts() {
 	printf '::1 both.test\n127.0.0.1 both.test\n' >"$BATS_TEST_TMPDIR/hosts"
 	printf 'hosts: files\n' >"$BATS_TEST_TMPDIR/nsswitch.conf"
-	unshare -rnm true 2>/dev/null || skip "no unprivileged user+net+mount namespaces here"
-	run unshare -rnm sh -c '
+	netprog_unshare nm || skip "no network and mount namespaces can be made here"
+	run "${NETPROG_UNSHARE[@]}" sh -c '
 		ip link set lo up &&
 		mount --bind "$1/hosts" /etc/hosts &&
 		mount --bind "$1/nsswitch.conf" /etc/nsswitch.conf || exit 99
@@ -128,11 +129,11 @@ run_in_private_hosts() {
 }
 
 @test "interrupted_connect exits 75 when the kernel gives up on the SYNs after the interruption" {
-	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
-	unshare -rn sh -c 'echo 1 >/proc/sys/net/ipv4/tcp_syn_retries' 2>/dev/null ||
+	netprog_unshare n || skip "no network namespace can be made here"
+	"${NETPROG_UNSHARE[@]}" sh -c 'echo 1 >/proc/sys/net/ipv4/tcp_syn_retries' 2>/dev/null ||
 		skip "this kernel refuses net.ipv4.tcp_syn_retries in a user+net namespace"
 	# One SYN retransmission, then ETIMEDOUT: well before poll's own limit.
-	run unshare -rn sh -c '
+	run "${NETPROG_UNSHARE[@]}" sh -c '
 		ip link set lo up
 		echo 1 >/proc/sys/net/ipv4/tcp_syn_retries
 		"$3" "$1" ::1 5000 >"$2/backlog.out" 3>&- &

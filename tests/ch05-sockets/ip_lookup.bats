@@ -2,7 +2,9 @@
 # ip_lookup: every address of a host, one per line, each once.
 #
 # Lookups never reach the real DNS: tests/lib/with_fake_dns runs the program in a
-# private namespace whose resolv.conf names only tests/lib/fake_dns.py.  getent
+# private namespace whose resolv.conf names only tests/lib/fake_dns.py (where no namespace
+# can be made, names come from libnss_wrapper's hosts file, and the tests that need a DNS
+# server or a private network skip).  getent
 # ahosts asks with AI_ADDRCONFIG, which drops a family the machine has no
 # address of (besides loopback); the namespace has both an IPv4 and an IPv6
 # address, so there getent lists every address, and the comparisons are exact.
@@ -53,7 +55,7 @@ write_hosts() {
 }
 
 @test "ip_lookup ::1 and 127.0.0.1 print exactly that address" {
-	need_ns
+	need_names
 	run -0 --separate-stderr fake_dns -- "$IP_LOOKUP" ::1
 	assert_output ::1
 	run -0 --separate-stderr fake_dns -- "$IP_LOOKUP" 127.0.0.1
@@ -63,7 +65,7 @@ write_hosts() {
 }
 
 @test "ip_lookup localhost prints what getent ahosts localhost does (this machine's /etc/hosts)" {
-	need_ns
+	need_names
 	assert_like_getent localhost
 	# Whatever else it maps to, localhost is a loopback name.
 	if [ "$status" -eq 0 ]; then
@@ -72,7 +74,7 @@ write_hosts() {
 }
 
 @test "ip_lookup: a name with an IPv4 and an IPv6 address prints both, in getaddrinfo's order" {
-	need_ns
+	need_names
 	write_hosts
 	run -0 --separate-stderr fake_dns --hosts "$HOSTS" -- "$IP_LOOKUP" dual.test
 	assert_equal "$(sort <<<"$output")" "$(printf '192.0.2.10\n2001:db8::10')"
@@ -82,7 +84,7 @@ write_hosts() {
 }
 
 @test "ip_lookup prints an address listed twice for a name once (getaddrinfo returns it twice)" {
-	need_ns
+	need_names
 	write_hosts
 	# The premise: getent shows the duplicate that ip_lookup must drop.
 	[ "$(fake_dns --hosts "$HOSTS" -- getent ahosts twice.test | grep -c STREAM)" -eq 2 ]
@@ -92,7 +94,7 @@ write_hosts() {
 }
 
 @test "ip_lookup agrees with getent ahosts on every name of a private /etc/hosts" {
-	need_ns
+	need_names
 	write_hosts
 	local name
 	for name in localhost ip6-localhost six-only.test three.test twice-alias.test; do
@@ -123,7 +125,7 @@ write_hosts() {
 }
 
 @test "ip_lookup prints the A and AAAA records DNS has for a name" {
-	need_ns
+	need_names
 	local dns=(--host dns-dual.test=192.0.2.60 --host dns-dual.test=2001:db8::60 --host dns-dual.test=192.0.2.61)
 	run -0 --separate-stderr fake_dns "${dns[@]}" -- "$IP_LOOKUP" dns-dual.test
 	assert_equal "$(sort <<<"$output")" "$(printf '192.0.2.60\n192.0.2.61\n2001:db8::60')"

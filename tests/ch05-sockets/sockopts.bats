@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # sockopts: each option's default is the kernel's, and what the text advises reads back.
 load ../helper
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 program SOCKOPTS ch05-sockets/sockopts
 
 # The value a SO_RCVBUF/SO_SNDBUF of 65536 reads back as: the kernel doubles
@@ -30,10 +31,10 @@ v6only_line() {
 # (sysctl writes); skips the test, with the reason, if the namespace or a write
 # is refused.  The namespace's rmem_max/wmem_max land in $BATS_TEST_TMPDIR.
 run_in_netns() {
-	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
-	unshare -rn sh -c "$1" 2>/dev/null ||
+	netprog_unshare n || skip "no network namespace can be made here"
+	"${NETPROG_UNSHARE[@]}" sh -c "$1" 2>/dev/null ||
 		skip "this kernel refuses the sysctl write in a user+net namespace: $1"
-	run -0 unshare -rn sh -c "$1"'
+	run -0 "${NETPROG_UNSHARE[@]}" sh -c "$1"'
 		cat /proc/sys/net/core/rmem_max >"$1/rmem_max"
 		cat /proc/sys/net/core/wmem_max >"$1/wmem_max"
 		exec "$SOCKOPTS"' sh "$BATS_TEST_TMPDIR"

@@ -3,12 +3,26 @@
 #
 #   fake_dns [OPTION...] -- CMD...   CMD in a private namespace whose resolv.conf names only
 #                                    tests/lib/fake_dns.py (see tests/lib/with_fake_dns)
-#   need_ns                          skip when unprivileged namespaces are not available
+#   need_ns                          skip when no network namespace can be made (a test that needs
+#                                    the fake DNS server or a private network)
+#   need_names                       for a test that needs only names and addresses (--hosts,
+#                                    --host, --ptr): runs everywhere, through libnss_wrapper where
+#                                    namespaces are missing; fails naming the package without it
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 
 export FAKE_DNS_PYTHON=$PYTHON
 
 fake_dns() { client "$NETPROG_TOP/tests/lib/with_fake_dns" "$@"; }
 
 need_ns() {
-	unshare -rnm true 2>/dev/null || skip "no unprivileged user, network and mount namespaces here"
+	[ "$(netprog_ns_mode)" != none ] ||
+		skip "no network namespace here for a fake DNS server (nss_wrapper stands in for /etc/hosts only)"
+}
+
+need_names() {
+	[ "$(netprog_ns_mode)" != none ] && return 0
+	netprog_has_preload libnss_wrapper.so || {
+		echo "no namespaces here, and libnss_wrapper.so is missing: install libnss-wrapper (sh .ci/deps)" >&2
+		return 1
+	}
 }
