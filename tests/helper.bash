@@ -27,6 +27,8 @@
 #   assert_stops_on SIG P PROG [CMD...]   PROG started on a free port (P: tcp|udp) and, after CMD
 #                           has run against it (an argument PORT becomes the port; CMD also
 #                           sees $port), ends with 0 on SIG
+#   needs_tool TOOL PACKAGE, needs_file FILE PACKAGE   fail with one line naming the Debian
+#                           package when TOOL or FILE is missing (never a shell error later)
 #   assert_port_taken P PROG   PROG PORT exits 71 with the system's "Address already in use"
 #                           while another socket holds PORT
 #
@@ -99,9 +101,24 @@ program() {
 	NETPROG_PROGRAMS+=("$var")
 }
 
-# The default setup: every program the suite named must exist.
+# needs_tool TOOL PACKAGE / needs_file FILE PACKAGE: fail (not skip: `sh .ci/deps` installs
+# it) with one line that names the Debian package when a command or a file is missing.
+needs_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "$1 is missing: install the Debian package $2 (sh .ci/deps does)" >&2
+	return 1
+}
+needs_file() {
+	[ -e "$1" ] && return 0
+	echo "$1 is missing: install the Debian package $2 (sh .ci/deps does)" >&2
+	return 1
+}
+
+# The default setup: the tools every suite drives, and every program the suite named.
 netprog_setup() {
 	local var
+	needs_tool ss iproute2 && needs_tool nc netcat-openbsd && needs_tool timeout coreutils &&
+		needs_tool "$PYTHON" python3 || return 1
 	for var in "${NETPROG_PROGRAMS[@]}"; do
 		if [ ! -x "${!var}" ]; then
 			echo "$var=${!var} is not executable: run \`make\`, or point $var at a binary" >&2

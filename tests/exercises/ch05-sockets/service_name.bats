@@ -4,6 +4,9 @@
 load ../../helper
 program SERVICE_NAME exercises/ch05-sockets/service_name
 
+# getent's answers come from /etc/services, which a minimal Debian does not have.
+setup() { needs_file /etc/services netbase && netprog_setup; }
+
 # The name getent gives PORT/PROTO (the first field), or nothing with status 2.
 getent_name() {
 	local line

@@ -298,7 +298,7 @@ assert_user() {
 }
 
 @test "service: finger_tcp answers the Debian finger client on port 79 (in a private network namespace)" {
-	command -v finger >/dev/null || skip "no finger client (Debian package finger)"
+	needs_tool finger finger
 	netprog_unshare nm || skip "no network namespace here to bind port 79 in (unshare -nm)"
 	WORLD=$BATS_FILE_TMPDIR/world
 	[ -d "$WORLD" ] || finger_world "$WORLD"
