@@ -177,6 +177,13 @@ $(BENCH_POOL): $(POOL_MODULE) $(POOL_HEADER)
 bench: all $(BENCH)
 	bench/run
 
+# What bench/run and bench/report write into bench/, for make clean: the CSVs of a full
+# and a tiny run, each plot of each as SVG and PNG, and the two reports.
+BENCH_STEMS   := bench/results bench/results-tiny
+BENCH_PLOTS   := rtt-idle connections bulk nagle wsize pool
+BENCH_OUTPUTS := $(BENCH_STEMS:=.csv) bench/REPORT.md bench/results-tiny-REPORT.md \
+                 $(foreach s,$(BENCH_STEMS),$(foreach p,$(BENCH_PLOTS),$(s)-$(p).svg $(s)-$(p).png))
+
 # ---- static analysis -------------------------------------------------------
 # clang-tidy: the bug-finding families; left out are checks that flag correct
 # course code (unchecked printf, the reserved-looking _GNU_SOURCE, Annex K advice,
@@ -231,7 +238,7 @@ deps-dev:
 PYEXT_DIRS := $(sort $(dir $(PYEXT_SRCS)))
 clean:
 	rm -f $(PROGS) $(BENCH) .build-flags compile_commands.json $(STUDENT_PACK)
-	rm -f $(wildcard $(PYEXT_SRCS:.c=.*.so)) $(wildcard bench/results*.csv)
+	rm -f $(wildcard $(PYEXT_SRCS:.c=.*.so)) $(wildcard $(BENCH_OUTPUTS))
 	rm -rf $(wildcard $(addsuffix build,$(PYEXT_DIRS)) $(addsuffix *.egg-info,$(PYEXT_DIRS)))
 	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED)
 	find ch* exercises tests bench -type d -name __pycache__ -prune -exec rm -rf {} +

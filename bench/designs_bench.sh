@@ -4,32 +4,39 @@
 # epoll and select while thousands of idle connections are held.
 #
 # usage: bench/designs_bench.sh [--tiny]
-# out:   CSV rows section,case,metric,value,unit (every value the median of 5 runs; 1 run
-#        with --tiny, whose figures mean nothing but run every code path):
-#          designs,DESIGN N clients,connections,V,per s     connect+line+echo+close, N = 1, 16
-#          designs,DESIGN N clients,bulk echo,V,MiB/s       N streams sent and read back
-#          designs,DESIGN 16 clients vs fork,connections,V,x
+# out:   CSV rows section,case,metric,median,min,max,unit: every figure the median of 5
+#        runs and their spread (1 run with --tiny, whose figures mean nothing but run every
+#        code path); a ratio's spread is min over max .. max over min:
+#          designs,SERVER N clients,connections,V,per s     connect+line+echo+close, N = 1, 16
+#          designs,SERVER N clients,bulk echo,V,MiB/s       N streams sent and read back
+#          designs,SERVER 16 clients vs fork,connections,V,x
+#          designs,DESIGN N clients vs PEER,connections|bulk echo,V,x
 #          scale,DESIGN H idle,rtt median|rtt p99,V,us      one client's round trips of 64 bytes
 #          scale,DESIGN H idle,idle held,N,connections      while H idle connections are held
 #          scale,...,x                                      ratios of the same run
-#          goal,DESCRIPTION,met|not met|skipped: REASON,FIGURE,x
+#        and goal rows of five fields: goal,DESCRIPTION,met|not met|skipped: REASON,FIGURE,x
 #        The designs: iterative, fork, select, poll, epoll (bench/echo_designs), pool
 #        (ch09-workers/pool_server, 4 workers, 64 queued), echo_tcp (the chapter 8 poll
-#        exercise) and, when installed, socat (TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096
-#        PIPE: with its default backlog of 5, 16 clients at once get resets).  The round
+#        exercise).  The peers, what a user would run instead: xinetd's internal echo
+#        (a private xinetd on a free port, its configuration in a temporary directory,
+#        started and stopped here), socat (TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096
+#        PIPE: with its default backlog of 5, 16 clients at once get resets), each when
+#        installed (one line on stderr when not), and bench/echo_ceiling, a plain
+#        single-threaded epoll echo: the ceiling.  Every server runs at once and each
+#        run goes round them all, so that load from elsewhere hits them alike.  The round
 #        trips: 2000 a run (500 with 10000 idle, where poll takes milliseconds a call);
 #        select is also asked for 10000 and its "idle held" row shows where it stops.
 #        Progress and notes on stderr.
 # exit:  0 whatever the figures, 64 usage, 69 a program is not built (make bench) or a
 #        server did not start, 70 a load run failed (its figures are left out)
-# try:   make bench/loadgen bench/echo_designs && bench/designs_bench.sh --tiny
+# try:   make bench && bench/designs_bench.sh --tiny
 # text:  chapter 6, "Uniplex TCP Server"; chapter 7, "Multiplex TCP Server" and "select
 #        and poll"; chapter 9, "Worker Pools"
 #
-# Every load goes to 127.0.0.1 (socat's default listener is IPv4 only).  Full run: about
-# 4 minutes on 2 busy cores; --tiny: seconds on idle ones, but each of its ~60 processes
-# costs a tenth of a second on a loaded machine.  Each server is started once and serves
-# all of its items.
+# Every load goes to 127.0.0.1 (socat's default listener and our xinetd's are IPv4 only).
+# Full run: about 4 minutes on 2 busy cores; --tiny: seconds on idle ones, but each of its
+# ~80 processes costs a tenth of a second on a loaded machine.  Each server is started
+# once and serves all of its items.
 set -u
 
 tiny=
@@ -41,10 +48,11 @@ esac
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 loadgen=$top/bench/loadgen
-designs=$top/bench/echo_designs
+echo_designs=$top/bench/echo_designs
 pool=$top/ch09-workers/pool_server
 echo_tcp=$top/exercises/ch08-clientserver/echo_tcp
-for p in "$loadgen" "$designs" "$pool" "$echo_tcp"; do
+ceiling=$top/bench/echo_ceiling
+for p in "$loadgen" "$echo_designs" "$pool" "$echo_tcp" "$ceiling"; do
 	if [ ! -x "$p" ]; then
 		echo "designs_bench: ${p#"$top"/} is not built: make bench" >&2
 		exit 69
@@ -102,16 +110,19 @@ free_port() {
 	return 1
 }
 
-# start NAME CMD...: starts a server; an argument PORT becomes a free port, and then
-# the server is ready when ss shows it listening; otherwise it is ready when it says
-# "listening on port N" on stderr.  Sets $pid and $port, or returns 1.
+# start NAME CMD...: starts a server; an argument PORT becomes a free port (or
+# $want_port, a port the caller has chosen and put in the server's configuration), and
+# then the server is ready when ss shows it listening; otherwise it is ready when it
+# says "listening on port N" on stderr.  Sets $pid and $port, or returns 1.
+want_port=
 start() {
 	local name=$1 arg cmd=() deadline=$((SECONDS + 10)) out=$work/$1.out fixed=
 	shift
-	port=
+	port=$want_port
+	[ -z "$port" ] || fixed=1
 	for arg; do
 		if [[ $arg == *PORT* ]]; then
-			port=$(free_port) || return 1
+			[ -n "$port" ] || port=$(free_port) || return 1
 			arg=${arg//PORT/$port}
 			fixed=1
 		fi
@@ -125,7 +136,7 @@ start() {
 	while :; do
 		if [ -z "$fixed" ]; then
 			# stderr by the house rule; stdout for a program that has not caught up yet.
-			port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$work/$name.err" "$out" | head -n 1)
+			port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$work/$name.err" "$out" 2>/dev/null | head -n 1)
 			[ -z "$port" ] || return 0
 		elif [ -n "$(ss -Hltn "sport = :$port")" ]; then
 			return 0
@@ -153,8 +164,8 @@ stop() {
 	pids=("${kept[@]}")
 }
 
-# The median of KEY's values in loadgen's output lines on stdin ("" when there are none).
-median_of() {
+# stats_of KEY: "median,min,max" of KEY's values in loadgen's lines on stdin ("" when none).
+stats_of() {
 	awk -v k="$1" '{
 		for (i = 2; i <= NF; i++) {
 			split($i, kv, "=")
@@ -164,17 +175,27 @@ median_of() {
 				v[j] = v[j - 1]
 			v[j] = kv[2] + 0
 		}
-	} END {
+	} function f(x) { return sprintf((x >= 1000) ? "%.0f" : "%.4g", x) }
+	END {
 		if (n == 0)
 			exit
 		m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		printf((m >= 1000) ? "%.0f\n" : "%.4g\n", m)
+		print f(m) "," f(v[1]) "," f(v[n])
 	}'
 }
 
+# median TRIPLET: the first of "median,min,max".
+median() { echo "${1%%,*}"; }
+
+# ratio A B: A over B, each "median,min,max"; the ratio of the medians, and its spread
+# from the spreads (min over max .. max over min); exit 1 when either is missing.
 ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) exit 1
-		r = a / b; printf((r >= 100) ? "%.0f\n" : (r >= 1) ? "%.3g\n" : "%.3f\n", r) }'
+	awk -v a="$1" -v b="$2" 'function f(r) { return sprintf((r >= 100) ? "%.0f" : (r >= 1) ? "%.3g" : "%.3f", r) }
+	BEGIN {
+		if (split(a, x, ",") != 3 || split(b, y, ",") != 3 || y[1] + 0 == 0 || y[2] + 0 == 0 || y[3] + 0 == 0)
+			exit 1
+		print f(x[1] / y[1]) "," f(x[2] / y[3]) "," f(x[3] / y[2])
+	}'
 }
 
 # load NAME TIMES ARGS...: runs loadgen TIMES times; its lines on stdout.  A failed run
@@ -195,79 +216,148 @@ load() {
 	done
 }
 
-row() { echo "$1,$2,$3,$4,$5"; }
+# row SECTION CASE METRIC "MEDIAN,MIN,MAX" UNIT; nothing when the figure is missing.
+row() { [ -z "$4" ] || echo "$1,$2,$3,$4,$5"; }
 
-declare -A cps bulk p99 med
-names=(iterative fork select poll epoll pool echo_tcp)
-if command -v socat >/dev/null; then
-	names+=(socat)
-else
-	note "socat is not installed: its row and the goal that needs it are skipped"
-fi
+clients() { [ "$1" = 1 ] && echo "1 client" || echo "$1 clients"; }
 
+declare -A cps bulk p99 med port_of pid_of
+designs=(iterative fork select poll epoll pool echo_tcp)
+# The peers: what a user would run instead, and the ceiling of one epoll thread.
+peers=()
+for p in xinetd socat; do
+	if command -v "$p" >/dev/null; then
+		peers+=("$p")
+	else
+		note "$p is not installed (apt-get install $p): its rows are skipped"
+	fi
+done
+peers+=(ceiling)
+names=("${designs[@]}" "${peers[@]}")
+
+# xinetd's own echo (type INTERNAL): a private instance on a port of ours, its
+# configuration in $work.  cps, instances and per_source lifted: their defaults (50
+# connections a second, then 10 s refusing) would be measured instead of the server.
+xinetd_conf() {
+	{
+		printf 'defaults\n{\n\tlog_type = FILE %s/xinetd.log\n' "$work"
+		printf '\tinstances = UNLIMITED\n\tper_source = UNLIMITED\n\tcps = 1000000 1\n}\n'
+		printf 'service echo\n{\n\ttype = INTERNAL UNLISTED\n\tid = echo-stream\n'
+		printf '\tsocket_type = stream\n\tprotocol = tcp\n\twait = no\n'
+		printf '\tport = %s\n\tbind = 127.0.0.1\n' "$1"
+		[ "$(id -u)" != 0 ] || printf '\tuser = root\n'
+		printf '}\n'
+	} >"$work/xinetd.conf"
+}
+
+# start_named NAME: starts server NAME; its port in port_of[NAME], its PID in pid_of[NAME].
+start_named() {
+	local name=$1
+	case $name in
+	iterative | fork | select | poll | epoll) start "$name" "$echo_designs" "$name" 0 ;;
+	pool) start "$name" "$pool" 0 4 ;;
+	echo_tcp) start "$name" "$echo_tcp" PORT ;;
+	# backlog: socat's default of 5 overflows under 16 clients at once, and the
+	# connections whose handshake's last ACK was dropped meanwhile end in resets.
+	socat) start "$name" socat TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096 PIPE ;;
+	xinetd) start "$name" xinetd -f "$work/xinetd.conf" -dontfork -stayalive \
+		-pidfile "$work/xinetd.pid" ;;
+	ceiling) start "$name" "$ceiling" 0 ;;
+	esac || return 1
+	port_of[$name]=$port
+	pid_of[$name]=$pid
+}
+
+# measure_design NAME RUN: one run of the four loads on NAME; the loadgen lines are kept
+# in $work/NAME.load for the statistics at the end.
 measure_design() {
-	local name=$1 v n
+	local name=$1 p=${port_of[$1]}
+	{
+		load "$name" 1 "${conn1[@]}" conn 127.0.0.1 "$p"
+		load "$name" 1 "${connN[@]}" conn 127.0.0.1 "$p" | sed 's/^conn /connN /'
+		load "$name" 1 "${bulk1[@]}" bulk 127.0.0.1 "$p"
+		load "$name" 1 "${bulkN[@]}" bulk 127.0.0.1 "$p" | sed 's/^bulk /bulkN /'
+	} >>"$work/$name.load"
+}
+
+# design_rows NAME: the medians and spreads of NAME's runs.
+design_rows() {
+	local name=$1 f=$work/$1.load
+	cps[$name,1]=$(grep '^conn ' "$f" | stats_of per_second)
+	cps[$name,$many]=$(grep '^connN ' "$f" | stats_of per_second)
+	bulk[$name,1]=$(grep '^bulk ' "$f" | stats_of mib_per_second)
+	bulk[$name,$many]=$(grep '^bulkN ' "$f" | stats_of mib_per_second)
 	for n in 1 "$many"; do
-		if [ "$n" = 1 ]; then
-			v=$(load "$name" "$runs" "${conn1[@]}" conn 127.0.0.1 "$port" | median_of per_second)
-		else
-			v=$(load "$name" "$runs" "${connN[@]}" conn 127.0.0.1 "$port" | median_of per_second)
-		fi
-		cps[$name,$n]=$v
-		[ -z "$v" ] || row designs "$name $n client$([ "$n" = 1 ] || echo s)" connections "$v" "per s"
+		row designs "$name $(clients "$n")" connections "${cps[$name,$n]}" "per s"
 	done
 	for n in 1 "$many"; do
-		if [ "$n" = 1 ]; then
-			v=$(load "$name" "$runs" "${bulk1[@]}" bulk 127.0.0.1 "$port" | median_of mib_per_second)
-		else
-			v=$(load "$name" "$runs" "${bulkN[@]}" bulk 127.0.0.1 "$port" | median_of mib_per_second)
-		fi
-		bulk[$name,$n]=$v
-		[ -z "$v" ] || row designs "$name $n client$([ "$n" = 1 ] || echo s)" "bulk echo" "$v" MiB/s
+		row designs "$name $(clients "$n")" "bulk echo" "${bulk[$name,$n]}" MiB/s
 	done
 }
 
 measure_scale() {
 	local name=$1 h out held rounds
 	for h in "${idles[@]}"; do
+		note "scale: $name with $h idle connections held"
 		# poll over 10000 descriptors takes milliseconds a call: fewer round trips there.
 		rounds=$rtt_rounds
 		((h < 10000)) || rounds=$((rtt_rounds / 4))
-		out=$(load "$name" 1 -n "$rounds" -r "$runs" -i "$h" rtt 127.0.0.1 "$port") || continue
-		held=$(echo "$out" | median_of idle)
-		med[$name,$h]=$(echo "$out" | median_of median_us)
-		p99[$name,$h]=$(echo "$out" | median_of p99_us)
+		out=$(load "$name" 1 -n "$rounds" -r "$runs" -i "$h" rtt 127.0.0.1 "${port_of[$name]}") || continue
+		held=$(echo "$out" | stats_of idle)
+		med[$name,$h]=$(echo "$out" | stats_of median_us)
+		p99[$name,$h]=$(echo "$out" | stats_of p99_us)
 		row scale "$name $h idle" "idle held" "$held" connections
 		row scale "$name $h idle" "rtt median" "${med[$name,$h]}" us
 		row scale "$name $h idle" "rtt p99" "${p99[$name,$h]}" us
-		if [ "$held" != "$h" ]; then
-			note "$name held $held of $h idle connections$([ "$name" = select ] &&
+		if [ "$(median "$held")" != "$h" ]; then
+			note "$name held $(median "$held") of $h idle connections$([ "$name" = select ] &&
 				echo ": select serves descriptors below FD_SETSIZE (1024) only")"
 		fi
 	done
 }
 
+# Every server runs at once, and the runs go round them all in turn: a burst of load
+# from elsewhere on the machine hits every design alike, not one of them.
 for name in "${names[@]}"; do
-	note "$name ($((SECONDS - started)) s)"
-	case $name in
-	iterative | fork | select | poll | epoll) start "$name" "$designs" "$name" 0 ;;
-	pool) start "$name" "$pool" 0 4 ;;
-	echo_tcp) start "$name" "$echo_tcp" PORT ;;
-	# backlog: socat's default of 5 overflows under 16 clients at once, and the
-	# connections whose handshake's last ACK was dropped meanwhile end in resets.
-	socat) start "$name" socat TCP-LISTEN:PORT,fork,reuseaddr,backlog=4096 PIPE ;;
-	esac || exit 69
-	measure_design "$name"
-	case $name in
-	select | poll | epoll) measure_scale "$name" ;;
-	esac
-	stop "$pid"
+	if [ "$name" = xinetd ]; then
+		xinetd_conf "$(free_port)" || exit 71
+		want_port=$(sed -n 's/^\tport = //p' "$work/xinetd.conf")
+	fi
+	start_named "$name" || exit 69
+	want_port=
+done
+for ((r = 1; r <= runs; r++)); do
+	note "designs: run $r of $runs: connections/s and bulk echo, ${#names[@]} servers ($((SECONDS - started)) s)"
+	for name in "${names[@]}"; do
+		measure_design "$name"
+	done
+done
+for name in "${names[@]}"; do
+	design_rows "$name"
+done
+for name in select poll epoll; do
+	note "scale: round trips of $name ($((SECONDS - started)) s)"
+	measure_scale "$name"
+done
+for name in "${names[@]}"; do
+	stop "${pid_of[$name]}"
 done
 
 for name in "${names[@]}"; do
 	[ "$name" = fork ] && continue
 	v=$(ratio "${cps[$name,$many]:-}" "${cps[fork,$many]:-}") &&
 		row designs "$name $many clients vs fork" connections "$v" x
+done
+# Each design against each peer: how it stands beside what a user would run instead.
+for name in "${designs[@]}"; do
+	for peer in "${peers[@]}"; do
+		for n in 1 "$many"; do
+			v=$(ratio "${cps[$name,$n]:-}" "${cps[$peer,$n]:-}") &&
+				row designs "$name $(clients "$n") vs $peer" connections "$v" x
+			v=$(ratio "${bulk[$name,$n]:-}" "${bulk[$peer,$n]:-}") &&
+				row designs "$name $(clients "$n") vs $peer" "bulk echo" "$v" x
+		done
+	done
 done
 last=${idles[${#idles[@]} - 1]}
 v=$(ratio "${med[poll,$last]:-}" "${med[epoll,$last]:-}") &&
@@ -283,7 +373,7 @@ done
 goal() {
 	local what=$1 fig=$2 op=$3 bound=$4 verdict
 	if [ -z "$fig" ]; then
-		row goal "$what" "skipped: ${5:-not measured}" 0 x
+		echo "goal,$what,skipped: ${5:-not measured},0,x"
 		return
 	fi
 	if awk -v f="$fig" -v b="$bound" -v op="$op" 'BEGIN { exit !(op == ">=" ? f >= b : f <= b) }'; then
@@ -291,11 +381,11 @@ goal() {
 	else
 		verdict="not met"
 	fi
-	row goal "$what" "$verdict" "$fig" x
+	echo "goal,$what,$verdict,$fig,x"
 }
 
-# The lower of the two ratios is the one the goal is about.
-min_of() { printf '%s\n' "$@" | awk 'NF { if (m == "" || $1 < m) m = $1 } END { if (m != "") print m }'; }
+# The lowest of the ratios' medians is the one the goal is about.
+min_of() { printf '%s\n' "$@" | awk -F, 'NF { if (m == "" || $1 + 0 < m + 0) m = $1 } END { if (m != "") print m }'; }
 
 fig=$(min_of "$(ratio "${cps[pool,$many]:-}" "${cps[fork,$many]:-}")" \
 	"$(ratio "${cps[poll,$many]:-}" "${cps[fork,$many]:-}")")
@@ -313,7 +403,7 @@ else
 	goal "poll/epoll bulk throughput >= socat's" "" ">=" 1 "socat not installed"
 fi
 
-fig=$(ratio "${p99[epoll,$last]:-}" "${p99[epoll,0]:-}")
+fig=$(min_of "$(ratio "${p99[epoll,$last]:-}" "${p99[epoll,0]:-}")")
 goal "epoll p99 with $last idle <= 2x its p99 with none" "$fig" "<=" 2
 
 note "done in $((SECONDS - started)) s; every value a median of $runs run(s); this machine may be loaded"

@@ -2,9 +2,11 @@
  * pool_bench - jobs per second: a worker pool against a thread or a process per job.
  *
  * usage: pool_bench [--tiny]
- * out:   CSV rows (bench/run's format: section,case,metric,value,unit): for each method
- *        its jobs per second (the median of RUNS runs) and that rate as a multiple of
- *        thread-per-job's and of fork-per-job's, from the same runs; then the goal row
+ * out:   CSV rows (bench/run's format: section,case,metric,median,min,max,unit): for
+ *        each method its jobs per second (the median of RUNS runs, and the slowest and
+ *        fastest run) and that rate as a multiple of thread-per-job's and of
+ *        fork-per-job's (ratio of the medians; spread min over max .. max over min),
+ *        from the same runs; then the goal row (five fields)
  *        "goal,slowest pool >= 20x thread per job,met|not met,RATIO,x".  --tiny runs
  *        a hundredth of the jobs or fewer, once (well under a second), so that
  *        `make check` can run it every time and it cannot rot.
@@ -158,24 +160,37 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of N timings: one slow run (another process took the CPU) does not count. */
-static double
-median_rate(const struct method *m, int n)
+/*
+ * The median rate of N timings (one slow run, when another process took the
+ * CPU, does not count), and the slowest and fastest run's: RATE[0..2].
+ */
+static void
+rates(const struct method *m, int n, double rate[3])
 {
 	double s[RUNS_MAX];
 
 	memcpy(s, m->seconds, sizeof s);
 	qsort(s, (size_t)n, sizeof s[0], cmp_double);
-	return (double)m->jobs / (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
+	rate[0] = (double)m->jobs / (n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2);
+	rate[1] = (double)m->jobs / s[n - 1];
+	rate[2] = (double)m->jobs / s[0];
 }
 
-/* A ratio row with three significant digits or so, never in e-notation: 0.00917, 1.00, 50.3, 41807. */
-static void
-print_ratio(const char *name, const char *vs, double ratio)
+/* Three significant digits or so, never in e-notation: 0.00917, 1.00, 50.3, 41807. */
+static int
+decimals_for(double ratio)
 {
-	int decimals = ratio >= 100 ? 0 : ratio >= 10 ? 1 : ratio >= 1 ? 2 : ratio >= 0.01 ? 4 : 6;
+	return ratio >= 100 ? 0 : ratio >= 10 ? 1 : ratio >= 1 ? 2 : ratio >= 0.01 ? 4 : 6;
+}
 
-	printf("pool,%s,vs %s,%.*f,x\n", name, vs, decimals, ratio);
+/* A's rate over B's: the medians' ratio, then min over max and max over min. */
+static void
+print_ratio(const char *name, const char *vs, const double a[3], const double b[3])
+{
+	double r[3] = { a[0] / b[0], a[1] / b[2], a[2] / b[1] };
+
+	printf("pool,%s,vs %s,%.*f,%.*f,%.*f,x\n", name, vs, decimals_for(r[0]), r[0],
+	    decimals_for(r[1]), r[1], decimals_for(r[2]), r[2]);
 }
 
 static void
@@ -209,7 +224,7 @@ main(int argc, char *argv[])
 		{ "fork per job", 0, 200, { 0 } },
 	};
 	enum { NMETHODS = sizeof m / sizeof m[0], THREAD = 3, FORK = 4 };
-	double rate[NMETHODS], slowest = -1;
+	double rate[NMETHODS][3], slowest = -1;
 	int runs = RUNS_MAX;
 
 	if (argc == 2 && strcmp(argv[1], "--tiny") == 0) {
@@ -228,13 +243,14 @@ main(int argc, char *argv[])
 			run_method(&m[i], run);
 	}
 	for (size_t i = 0; i < NMETHODS; i++)
-		rate[i] = median_rate(&m[i], runs);
+		rates(&m[i], runs, rate[i]);
 	for (size_t i = 0; i < NMETHODS; i++) {
-		printf("pool,%s,jobs per second,%.0f,jobs/s\n", m[i].name, rate[i]);
-		print_ratio(m[i].name, "thread per job", rate[i] / rate[THREAD]);
-		print_ratio(m[i].name, "fork per job", rate[i] / rate[FORK]);
-		if (m[i].workers > 0 && (slowest < 0 || rate[i] / rate[THREAD] < slowest))
-			slowest = rate[i] / rate[THREAD];
+		printf("pool,%s,jobs per second,%.0f,%.0f,%.0f,jobs/s\n", m[i].name, rate[i][0],
+		    rate[i][1], rate[i][2]);
+		print_ratio(m[i].name, "thread per job", rate[i], rate[THREAD]);
+		print_ratio(m[i].name, "fork per job", rate[i], rate[FORK]);
+		if (m[i].workers > 0 && (slowest < 0 || rate[i][0] / rate[THREAD][0] < slowest))
+			slowest = rate[i][0] / rate[THREAD][0];
 	}
 	printf("goal,slowest pool >= 20x thread per job,%s,%.1f,x\n", slowest >= 20 ? "met" : "not met",
 	    slowest);

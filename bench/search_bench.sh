@@ -2,10 +2,13 @@
 # bench/search_bench.sh - recurse_search (chapter 7, exercise 3) against grep -rlF and rg -lF.
 #
 # usage: bench/search_bench.sh [--tiny]
-# out:   CSV rows section,case,metric,value,unit (no header), each value the median of 5 runs (1 with --tiny):
+# out:   CSV rows section,case,metric,median,min,max,unit (no header), each figure the median
+#        of 5 runs (1 with --tiny) and the fastest and slowest run:
 #          search,CASE,TOOL_s,SECONDS,s        for TOOL in recurse_search, grep, grep_first, rg, rg_first
 #          search,CASE,vs_TOOL,RATIO,x          recurse_search's time / TOOL's time, same run
-#          goal,...                              no slower than grep; within 1.5x of rg (every case)
+#                                               (spread: min over max .. max over min)
+#          goal,...                              no slower than grep; within 1.5x of rg (every
+#                                               case; five fields, the figure a ratio of medians)
 #        CASE: none (the needle is in no file: everything is read), deep (in one file, 40
 #        directories down), many (in every 20th file).  grep and rg print every file that
 #        matches while recurse_search stops at the first, so TOOL_first is TOOL piped into
@@ -93,7 +96,7 @@ find "$tree" -type f -exec cat {} + >/dev/null
 
 now() { echo "${EPOCHREALTIME/,/.}"; }
 
-# time_of CMD...: seconds, the median of $runs runs, on stdout; the last run's output in $tmp/out.
+# time_of CMD...: "median,min,max" of $runs runs' seconds; the last run's output in $tmp/out.
 time_of() {
 	local i t0 t1 times=()
 	for ((i = 0; i < runs; i++)); do
@@ -102,19 +105,43 @@ time_of() {
 		t1=$(now)
 		times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
 	done
-	printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.6f\n", v[int((NR + 1) / 2)] }'
+	printf '%s\n' "${times[@]}" | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.6f,%.6f,%.6f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
 
 first() { "$@" | head -n 1; }
 rs_status() { "$prog" "$@"; echo "status $?" >>"$tmp/status"; }
 
-# worse WORST T_RS T_TOOL T_TOOL_FIRST: the larger of WORST and T_RS over the tool's better time.
-worse() {
-	awk -v w="$1" -v a="$2" -v b="$3" -v c="$4" \
-	    'BEGIN { r = a / (b < c ? b : c); printf "%.3f\n", (r > w ? r : w) }'
+# ratio A B: A's time over B's, each "median,min,max"; the spread min over max .. max over min.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, ","); split(b, y, ",")
+		printf "%.3f,%.3f,%.3f\n", x[1] / y[1], x[2] / y[3], x[3] / y[2] }'
 }
 
-worst_grep=0 worst_rg=0
+# timed LABEL CMD...: times CMD and prints its row for $case; the figure in $t.
+timed() {
+	local label=$1
+	shift
+	t=$(time_of "$@")
+	echo "search,$case,${label}_s,$t,s"
+}
+
+# versus TOOL CMD...: TOOL's time on all files and to the first (piped into head), each
+# row and recurse_search's ratio to it; worst[TOOL] keeps the largest ratio of
+# recurse_search's median over the tool's better median, over the cases.
+versus() {
+	local tool=$1 all
+	shift
+	timed "$tool" "$@"
+	all=$t
+	timed "${tool}_first" first "$@"
+	echo "search,$case,vs_$tool,$(ratio "$t_rs" "$all"),x"
+	echo "search,$case,vs_${tool}_first,$(ratio "$t_rs" "$t"),x"
+	worst[$tool]=$(awk -v w="${worst[$tool]:-0}" -v a="${t_rs%%,*}" -v b="${all%%,*}" -v c="${t%%,*}" \
+	    'BEGIN { r = a / (b < c ? b : c); printf "%.3f\n", (r > w ? r : w) }')
+}
+
+declare -A worst=([grep]=0 [rg]=0)
 for case in none deep many; do
 	case $case in
 	none) needle=$NONE ;;
@@ -123,7 +150,8 @@ for case in none deep many; do
 	esac
 	echo "search_bench: case $case (needle $needle), $runs runs each" >&2
 	: >"$tmp/status"
-	t_rs=$(time_of rs_status "$tree" "$needle")
+	timed recurse_search rs_status "$tree" "$needle"
+	t_rs=$t
 	# The answer must be right, or the figures mean nothing.
 	got=$(cat "$tmp/out")
 	st=$(sort -u "$tmp/status")
@@ -133,29 +161,11 @@ for case in none deep many; do
 	many) [ "$st" = "status 0" ] && [ "$(printf '%s\n' "$got" | wc -l)" = 1 ] &&
 		grep -qF "$needle" "$got" ;;
 	esac || { echo "search_bench: recurse_search answered wrongly for $case: $st, output: $got" >&2; exit 70; }
-	t_grep=$(time_of grep -rlF "$needle" "$tree")
-	t_grep1=$(time_of first grep -rlF "$needle" "$tree")
-	echo "search,$case,recurse_search_s,$t_rs,s"
-	echo "search,$case,grep_s,$t_grep,s"
-	echo "search,$case,grep_first_s,$t_grep1,s"
-	r=$(awk -v a="$t_rs" -v b="$t_grep" 'BEGIN { printf "%.3f", a / b }')
-	echo "search,$case,vs_grep,$r,x"
-	r=$(awk -v a="$t_rs" -v b="$t_grep1" 'BEGIN { printf "%.3f", a / b }')
-	echo "search,$case,vs_grep_first,$r,x"
-	worst_grep=$(worse "$worst_grep" "$t_rs" "$t_grep" "$t_grep1")
-	if [ $have_rg = 1 ]; then
-		# -uuu: no ignore files, hidden files and binary files too, as grep -r and we do.
-		t_rg=$(time_of rg -uuu -lF "$needle" "$tree")
-		t_rg1=$(time_of first rg -uuu -lF "$needle" "$tree")
-		echo "search,$case,rg_s,$t_rg,s"
-		echo "search,$case,rg_first_s,$t_rg1,s"
-		r=$(awk -v a="$t_rs" -v b="$t_rg" 'BEGIN { printf "%.3f", a / b }')
-		echo "search,$case,vs_rg,$r,x"
-		r=$(awk -v a="$t_rs" -v b="$t_rg1" 'BEGIN { printf "%.3f", a / b }')
-		echo "search,$case,vs_rg_first,$r,x"
-		worst_rg=$(worse "$worst_rg" "$t_rs" "$t_rg" "$t_rg1")
-	fi
+	versus grep grep -rlF "$needle" "$tree"
+	# -uuu: no ignore files, hidden files and binary files too, as grep -r and we do.
+	[ $have_rg = 0 ] || versus rg rg -uuu -lF "$needle" "$tree"
 done
+worst_grep=${worst[grep]} worst_rg=${worst[rg]}
 
 if [ $tiny = 1 ]; then
 	echo "goal,no slower than grep -rlF on every case,skipped: --tiny figures mean nothing,$worst_grep,x"

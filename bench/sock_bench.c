@@ -1,10 +1,13 @@
 /*
  * sock_bench - UNIX domain against TCP sockets, and the Nagle/delayed-ACK stall, on this host.
  *
- * usage: sock_bench [--tiny]
- * out:   CSV rows section,case,metric,value,unit (no header); every value is the
- *        median over the runs (7 in full, 1 with --tiny), ratios (unit x) come
- *        from those medians:
+ * usage: sock_bench [--tiny] [-w SIZE[,SIZE...]]
+ *          -w   the write sizes of the wsize section, in bytes, each 1..1048576, at
+ *               most 16 (default 64,256,1024,4096,16384,65536)
+ * out:   CSV rows section,case,metric,median,min,max,unit (no header); every figure
+ *        is the median over the runs (7 in full, 1 with --tiny) and its spread;
+ *        ratios (unit x) are the ratio of the medians, spread min over max .. max
+ *        over min:
  *          stream,unix|tcp6|tcp4,throughput,N,MiB/s
  *          stream,unix/tcp6|unix/tcp4,throughput_ratio,N,x    (> 1: UNIX faster)
  *          rtt,unix|tcp6|tcp4,median|p99,N,us
@@ -12,7 +15,9 @@
  *          nagle,tcpF-CASE,median|p99,N,ms    F 6 or 4, CASE one of default,
  *                nodelay, quickack-once, quickack-rearmed, one-write
  *          nagle,tcpF-CASE/nodelay,median_ratio,N,x
- *          goal,DESCRIPTION,met|not met,N,UNIT
+ *          wsize,unix|tcp6|tcp4 SIZE B,throughput,N,MiB/s     for each write SIZE
+ *          wsize,unix/tcp6|unix/tcp4 SIZE B,throughput_ratio,N,x
+ *          goal,DESCRIPTION,met|not met,N,UNIT          (five fields: one figure)
  *        --tiny runs every case on a few MiB and a few exchanges (about a
  *        second) so that `make check` keeps it alive; its figures mean little.
  *        Progress and the kernel's settings go to stderr.
@@ -27,6 +32,10 @@
  * on [::1] and on 127.0.0.1 (port 0, read back with getsockname), connected to,
  * accepted, and the listener closed.  ::1 and 127.0.0.1 are bound apart, not one
  * dual-stack socket, so that each family is measured on its own.
+ *
+ * wsize: the stream below again for each write SIZE: 65536 writes of SIZE (256 with
+ * --tiny), at most 64 MiB (1 MiB), the reader reading up to 64 KiB at a time, so that
+ * the per-call cost that both transports share shows against the copy.
  *
  * stream: 256 MiB (4 with --tiny) written in 64 KiB writes, timed from the first
  * write to the reader's one-byte receipt after EOF, so the clock covers delivery,
@@ -109,6 +118,8 @@
 #define NO_STALL_MS	5.0
 #define IO_TIMEOUT_S	10		/* no wait can outlast this: 250 times the stall */
 #define MAXRUNS		7
+#define MAXSIZES	16
+#define MAXWRITE	(1024 * 1024)	/* the largest -w size */
 
 enum transport { UNIX_T, TCP6_T, TCP4_T, NTRANSPORTS };
 enum peer_mode { SINK, ECHO, REQUEST };
@@ -402,11 +413,14 @@ finish(struct session *s, int rc)
 	return closed;
 }
 
-/* MiB/s of TOTAL bytes through a fresh connection to EP; failures as session_open's and IO_FAILED. */
+/*
+ * MiB/s of TOTAL bytes in writes of WSIZE (at most MAXWRITE) through a fresh
+ * connection to EP; failures as session_open's and IO_FAILED.
+ */
 static int
-run_stream(const struct endpoint *ep, size_t total, double *mibs)
+run_stream(const struct endpoint *ep, size_t total, size_t wsize, double *mibs)
 {
-	static char buf[CHUNK];
+	static char buf[MAXWRITE];
 	struct session s;
 	char receipt;
 	double t0, t1;
@@ -414,10 +428,10 @@ run_stream(const struct endpoint *ep, size_t total, double *mibs)
 
 	if (session_open(&s, ep, SINK, NCASES) != 0)
 		return SETUP_FAILED;
-	memset(buf, 'x', sizeof buf);
+	memset(buf, 'x', wsize);
 	t0 = now();
-	for (size_t sent = 0; sent < total && rc == 0; sent += sizeof buf)
-		if (write_all(s.cfd, buf, sizeof buf) == -1)
+	for (size_t sent = 0; sent < total && rc == 0; sent += wsize)
+		if (write_all(s.cfd, buf, total - sent < wsize ? total - sent : wsize) == -1)
 			rc = IO_FAILED;
 	/* Half-close: the reader sees EOF, counts, and answers with one byte. */
 	if (rc == 0 && (shutdown(s.cfd, SHUT_WR) == -1 || read_full(s.cfd, &receipt, 1) == -1))
@@ -576,6 +590,41 @@ median_of(double *v, size_t n)
 	return percentile(v, n, 50);
 }
 
+/* The median, min and max of the N values of V (V is left as it was). */
+struct stat3 {
+	double med, min, max;
+};
+
+static void
+stats(const double *v, size_t n, struct stat3 *r)
+{
+	double s[MAXRUNS];
+
+	memcpy(s, v, n * sizeof *v);
+	r->med = median_of(s, n);
+	r->min = s[0];		/* median_of sorted S */
+	r->max = s[n - 1];
+}
+
+/* A figure's row: section,case,metric,median,min,max,unit with DECIMALS decimals. */
+static void
+row(const char *section, const char *name, const char *metric, const struct stat3 *st,
+    int decimals, const char *unit)
+{
+	printf("%s,%s,%s,%.*f,%.*f,%.*f,%s\n", section, name, metric, decimals, st->med, decimals,
+	    st->min, decimals, st->max, unit);
+}
+
+/* A ratio's row: A's over B's, spread from their spreads (min over max .. max over min). */
+static void
+ratio_row(const char *section, const char *name, const char *metric, const struct stat3 *a,
+    const struct stat3 *b, int decimals)
+{
+	struct stat3 r = { a->med / b->med, a->min / b->max, a->max / b->min };
+
+	row(section, name, metric, &r, decimals, "x");
+}
+
 static void
 goal(const char *what, int met, double value, const char *unit)
 {
@@ -589,27 +638,68 @@ fail(int r, const char *section, const char *name)
 	err(r == IO_FAILED ? EX_IOERR : EX_OSERR, "%s over %s", section, name);
 }
 
+/* -w's list: decimal sizes 1..MAXWRITE, comma-separated, at most MAXSIZES.  The count, or 0. */
+static size_t
+parse_sizes(const char *text, size_t sizes[MAXSIZES])
+{
+	size_t n = 0;
+
+	for (;;) {
+		size_t v = 0;
+		const char *p = text;
+
+		while (*p >= '0' && *p <= '9' && v <= MAXWRITE)
+			v = v * 10 + (size_t)(*p++ - '0');
+		if (p == text || v < 1 || v > MAXWRITE || n == MAXSIZES || (*p != ',' && *p != '\0'))
+			return 0;
+		sizes[n++] = v;
+		if (*p == '\0')
+			return n;
+		text = p + 1;
+	}
+}
+
+static void
+usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--tiny] [-w SIZE[,SIZE...]]   (write sizes in bytes, "
+	    "1..%d, at most %d)\n", argv0, MAXWRITE, MAXSIZES);
+	exit(EX_USAGE);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct endpoint ep[NTRANSPORTS];
 	double mibs[NTRANSPORTS][MAXRUNS], rtt_med[NTRANSPORTS][MAXRUNS], rtt_p99[NTRANSPORTS][MAXRUNS];
 	double nag_med[2][NCASES][MAXRUNS], nag_p99[2][NCASES][MAXRUNS];
-	double tput[NTRANSPORTS], rmed[NTRANSPORTS], rp99[NTRANSPORTS];
-	double nmed[2][NCASES], np99[2][NCASES];
+	double wmibs[MAXSIZES][NTRANSPORTS][MAXRUNS];
+	struct stat3 tput[NTRANSPORTS], rmed[NTRANSPORTS], rp99[NTRANSPORTS];
+	struct stat3 nmed[2][NCASES], np99[2][NCASES], w[NTRANSPORTS];
 	size_t runs = MAXRUNS, stream_bytes = (size_t)256 << 20, pings = 10000, exchanges = 20;
+	size_t sizes[MAXSIZES] = { 64, 256, 1024, 4096, 16384, 65536 }, nsizes = 6;
+	size_t wwrites = 65536, wcap = (size_t)64 << 20;
 	size_t samples;
 	double *scratch, worst_tput, worst_rtt, stall, nodelay;
-	int r;
+	char name[64];
+	int r, tiny = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--tiny") == 0) {
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--tiny") == 0 && !tiny)
+			tiny = 1;
+		else if (strcmp(argv[a], "-w") == 0 && a + 1 < argc &&
+		    (nsizes = parse_sizes(argv[a + 1], sizes)) > 0)
+			a++;
+		else
+			usage(argv[0]);
+	}
+	if (tiny) {
 		runs = 1;
 		stream_bytes = (size_t)4 << 20;
 		pings = 200;
 		exchanges = 3;
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: %s [--tiny]\n", argv[0]);
-		return EX_USAGE;
+		wwrites = 256;
+		wcap = (size_t)1 << 20;
 	}
 	samples = pings > exchanges ? pings : exchanges;
 	scratch = calloc(samples, sizeof *scratch);
@@ -624,7 +714,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < runs; i++) {
 		fprintf(stderr, "sock_bench: stream and rtt, run %zu of %zu\n", i + 1, runs);
 		for (int t = 0; t < NTRANSPORTS; t++) {
-			r = run_stream(&ep[t], stream_bytes, &mibs[t][i]);
+			r = run_stream(&ep[t], stream_bytes, CHUNK, &mibs[t][i]);
 			if (r != 0)
 				fail(r, "stream", ep[t].name);
 			r = run_rtt(&ep[t], scratch, pings, &rtt_med[t][i], &rtt_p99[t][i]);
@@ -642,45 +732,77 @@ main(int argc, char *argv[])
 					fail(r, nagle_names[c], ep[TCP6_T + f].name);
 			}
 	}
+	for (size_t i = 0; i < runs; i++) {
+		fprintf(stderr, "sock_bench: write sizes, run %zu of %zu (%zu sizes)\n", i + 1, runs,
+		    nsizes);
+		for (size_t k = 0; k < nsizes; k++)
+			for (int t = 0; t < NTRANSPORTS; t++) {
+				size_t total = sizes[k] * wwrites < wcap ? sizes[k] * wwrites : wcap;
+
+				r = run_stream(&ep[t], total, sizes[k], &wmibs[k][t][i]);
+				if (r != 0)
+					fail(r, "wsize stream", ep[t].name);
+			}
+	}
 	free(scratch);
 
 	for (int t = 0; t < NTRANSPORTS; t++) {
-		tput[t] = median_of(mibs[t], runs);
-		rmed[t] = median_of(rtt_med[t], runs);
-		rp99[t] = median_of(rtt_p99[t], runs);
-		printf("stream,%s,throughput,%.1f,MiB/s\n", ep[t].name, tput[t]);
-	}
-	for (int t = TCP6_T; t <= TCP4_T; t++)
-		printf("stream,unix/%s,throughput_ratio,%.2f,x\n", ep[t].name, tput[UNIX_T] / tput[t]);
-	for (int t = 0; t < NTRANSPORTS; t++) {
-		printf("rtt,%s,median,%.1f,us\n", ep[t].name, rmed[t]);
-		printf("rtt,%s,p99,%.1f,us\n", ep[t].name, rp99[t]);
+		stats(mibs[t], runs, &tput[t]);
+		stats(rtt_med[t], runs, &rmed[t]);
+		stats(rtt_p99[t], runs, &rp99[t]);
+		row("stream", ep[t].name, "throughput", &tput[t], 1, "MiB/s");
 	}
 	for (int t = TCP6_T; t <= TCP4_T; t++) {
-		printf("rtt,%s/unix,median_ratio,%.2f,x\n", ep[t].name, rmed[t] / rmed[UNIX_T]);
-		printf("rtt,%s/unix,p99_ratio,%.2f,x\n", ep[t].name, rp99[t] / rp99[UNIX_T]);
+		snprintf(name, sizeof name, "unix/%s", ep[t].name);
+		ratio_row("stream", name, "throughput_ratio", &tput[UNIX_T], &tput[t], 2);
+	}
+	for (int t = 0; t < NTRANSPORTS; t++) {
+		row("rtt", ep[t].name, "median", &rmed[t], 1, "us");
+		row("rtt", ep[t].name, "p99", &rp99[t], 1, "us");
+	}
+	for (int t = TCP6_T; t <= TCP4_T; t++) {
+		snprintf(name, sizeof name, "%s/unix", ep[t].name);
+		ratio_row("rtt", name, "median_ratio", &rmed[t], &rmed[UNIX_T], 2);
+		ratio_row("rtt", name, "p99_ratio", &rp99[t], &rp99[UNIX_T], 2);
 	}
 	for (int f = 0; f < 2; f++)
 		for (int c = 0; c < NCASES; c++) {
-			nmed[f][c] = median_of(nag_med[f][c], runs);
-			np99[f][c] = median_of(nag_p99[f][c], runs);
-			printf("nagle,%s-%s,median,%.3f,ms\n", ep[TCP6_T + f].name, nagle_names[c],
-			    nmed[f][c]);
-			printf("nagle,%s-%s,p99,%.3f,ms\n", ep[TCP6_T + f].name, nagle_names[c],
-			    np99[f][c]);
+			stats(nag_med[f][c], runs, &nmed[f][c]);
+			stats(nag_p99[f][c], runs, &np99[f][c]);
+			snprintf(name, sizeof name, "%s-%s", ep[TCP6_T + f].name, nagle_names[c]);
+			row("nagle", name, "median", &nmed[f][c], 3, "ms");
+			row("nagle", name, "p99", &np99[f][c], 3, "ms");
 		}
 	for (int f = 0; f < 2; f++)
 		for (int c = 0; c < NCASES; c++)
-			if (c != NODELAY_C)
-				printf("nagle,%s-%s/nodelay,median_ratio,%.1f,x\n", ep[TCP6_T + f].name,
-				    nagle_names[c], nmed[f][c] / nmed[f][NODELAY_C]);
+			if (c != NODELAY_C) {
+				snprintf(name, sizeof name, "%s-%s/nodelay", ep[TCP6_T + f].name,
+				    nagle_names[c]);
+				ratio_row("nagle", name, "median_ratio", &nmed[f][c],
+				    &nmed[f][NODELAY_C], 1);
+			}
+	for (size_t k = 0; k < nsizes; k++) {
+		for (int t = 0; t < NTRANSPORTS; t++) {
+			stats(wmibs[k][t], runs, &w[t]);
+			snprintf(name, sizeof name, "%s %zu B", ep[t].name, sizes[k]);
+			row("wsize", name, "throughput", &w[t], 1, "MiB/s");
+		}
+		for (int t = TCP6_T; t <= TCP4_T; t++) {
+			snprintf(name, sizeof name, "unix/%s %zu B", ep[t].name, sizes[k]);
+			ratio_row("wsize", name, "throughput_ratio", &w[UNIX_T], &w[t], 2);
+		}
+	}
 
-	worst_tput = tput[UNIX_T] / (tput[TCP6_T] > tput[TCP4_T] ? tput[TCP6_T] : tput[TCP4_T]);
-	worst_rtt = (rmed[TCP6_T] < rmed[TCP4_T] ? rmed[TCP6_T] : rmed[TCP4_T]) / rmed[UNIX_T];
+	worst_tput = tput[UNIX_T].med / (tput[TCP6_T].med > tput[TCP4_T].med ? tput[TCP6_T].med
+	    : tput[TCP4_T].med);
+	worst_rtt = (rmed[TCP6_T].med < rmed[TCP4_T].med ? rmed[TCP6_T].med : rmed[TCP4_T].med) /
+	    rmed[UNIX_T].med;
 	goal("UNIX stream nearly 2x TCP", worst_tput >= NEARLY_TWICE, worst_tput, "x");
 	goal("UNIX RTT nearly 2x TCP", worst_rtt >= NEARLY_TWICE, worst_rtt, "x");
-	stall = nmed[0][DEFAULT_C] < nmed[1][DEFAULT_C] ? nmed[0][DEFAULT_C] : nmed[1][DEFAULT_C];
-	nodelay = nmed[0][NODELAY_C] > nmed[1][NODELAY_C] ? nmed[0][NODELAY_C] : nmed[1][NODELAY_C];
+	stall = nmed[0][DEFAULT_C].med < nmed[1][DEFAULT_C].med ? nmed[0][DEFAULT_C].med
+	    : nmed[1][DEFAULT_C].med;
+	nodelay = nmed[0][NODELAY_C].med > nmed[1][NODELAY_C].med ? nmed[0][NODELAY_C].med
+	    : nmed[1][NODELAY_C].med;
 	goal("stall ~40 ms without TCP_NODELAY", stall >= STALL_MS && nodelay < NO_STALL_MS, stall,
 	    "ms");
 

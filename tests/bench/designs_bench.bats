@@ -5,6 +5,7 @@ load ../helper
 
 program LOADGEN bench/loadgen
 program ECHO_DESIGNS bench/echo_designs
+program ECHO_CEILING bench/echo_ceiling
 
 # echo_check HOST PORT: sends 256 kB of every byte value and a line, half-closes, and
 # checks that exactly those bytes come back before the server's close.  The sending
@@ -84,6 +85,31 @@ design_echoes() {
 	run -64 --separate-stderr client "$ECHO_DESIGNS" poll 0 extra
 }
 
+@test "echo_ceiling echoes every byte for each loopback address, says its port on stderr, exits 0 on SIGTERM" {
+	local port host
+	port=$(free_port)
+	start_server tcp "$port" "$ECHO_CEILING" "$port"
+	wait_for_output "listening on port $port" "$SERVER_ERR"
+	for host in "${LOOPBACKS[@]}"; do
+		echo_check "$host" "$port" || fail "256 kB sent to $host: the echo differed"
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ] || fail "exit status $EXIT_STATUS on SIGTERM"
+	[ ! -s "$SERVER_OUT" ] || fail "stdout holds: $(cat "$SERVER_OUT")"
+}
+
+@test "echo_ceiling: a bad port or a wrong argument count is 64" {
+	local bad
+	for bad in 65536 5x -1 ''; do
+		run -64 --separate-stderr client "$ECHO_CEILING" "$bad"
+		assert_output ''
+		[[ $stderr == *usage* ]]
+	done
+	run -64 --separate-stderr client "$ECHO_CEILING"
+	run -64 --separate-stderr client "$ECHO_CEILING" 0 extra
+}
+
 @test "loadgen refuses an address that is not loopback (exit 64)" {
 	run -64 --separate-stderr client "$LOADGEN" conn 192.0.2.1 7
 	assert_output ''
@@ -141,17 +167,53 @@ design_echoes() {
 	[[ $stderr == *"of 1100 idle connections held"* ]]
 }
 
-@test "designs_bench.sh --tiny exits 0 and prints CSV rows of 5 fields, numeric values" {
+@test "designs_bench.sh --tiny exits 0 and prints CSV rows: median,min,max (goals: one figure)" {
 	run -0 --separate-stderr timeout -k 5 120 "$NETPROG_TOP/bench/designs_bench.sh" --tiny
 	[ "${#lines[@]}" -ge 40 ]
-	local line
+	local line num='[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?'
 	for line in "${lines[@]}"; do
-		[[ $line =~ ^(designs|scale|goal),[^,]+,[^,]+,[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?,[^,]+$ ]] ||
+		[[ $line =~ ^(designs|scale),[^,]+,[^,]+,$num,$num,$num,[^,]+$ ||
+			$line =~ ^goal,[^,]+,[^,]+,$num,[^,]+$ ]] ||
 			{ echo "bad row: $line" >&2; return 1; }
 	done
-	assert_line --regexp '^designs,epoll 1 client,connections,[0-9.]+,per s$'
-	assert_line --regexp '^scale,select 10 idle,idle held,10,connections$'
+	assert_line --regexp '^designs,epoll 1 client,connections,[0-9.]+,[0-9.]+,[0-9.]+,per s$'
+	assert_line --regexp '^scale,select 10 idle,idle held,10,10,10,connections$'
 	assert_line --regexp '^goal,pool and poll accept >= 3x the connections/s of fork,(met|not met),'
 	assert_line --regexp '^goal,poll/epoll bulk throughput >= socat.s,(met|not met|skipped: [^,]+),'
 	assert_line --regexp '^goal,epoll p99 with [0-9]+ idle <= 2x its p99 with none,(met|not met),'
+}
+
+# The peers that are installed are measured beside the designs, the ceiling always; each
+# design gets its ratio to each of them, for connections/s and bulk echo.
+@test "designs_bench.sh --tiny measures the peers and gives every design its ratio to each" {
+	run -0 --separate-stderr timeout -k 5 120 "$NETPROG_TOP/bench/designs_bench.sh" --tiny
+	local peers=(ceiling) p d
+	for p in xinetd socat; do
+		if command -v "$p" >/dev/null; then
+			peers+=("$p")
+		else
+			[[ $stderr == *"$p is not installed"* ]] || fail "no line says $p is missing: $stderr"
+			refute_line --partial " vs $p,"
+		fi
+	done
+	for p in "${peers[@]}"; do
+		assert_line --regexp "^designs,$p 1 client,connections,[0-9.]+,[0-9.]+,[0-9.]+,per s$"
+		assert_line --regexp "^designs,$p 4 clients,bulk echo,[0-9.]+,[0-9.]+,[0-9.]+,MiB/s$"
+		for d in iterative fork select poll epoll pool echo_tcp; do
+			assert_line --regexp "^designs,$d 1 client vs $p,connections,[0-9.]+,[0-9.]+,[0-9.]+,x$"
+			assert_line --regexp "^designs,$d 4 clients vs $p,bulk echo,[0-9.]+,[0-9.]+,[0-9.]+,x$"
+		done
+	done
+}
+
+@test "designs_bench.sh leaves no server of its own running (xinetd, socat, the designs)" {
+	# Its temporary directory (xinetd's configuration) under this test's own.
+	TMPDIR=$BATS_TEST_TMPDIR run -0 --separate-stderr timeout -k 5 120 \
+		"$NETPROG_TOP/bench/designs_bench.sh" --tiny
+	run pgrep -af -- "$NETPROG_TOP/bench/(echo_designs|echo_ceiling) "
+	[ "$status" -ne 0 ] || fail "still running: $output"
+	run pgrep -af -- "$BATS_TEST_TMPDIR/"
+	[ "$status" -ne 0 ] || fail "a private xinetd or socat still runs: $output"
+	run ls "$BATS_TEST_TMPDIR"
+	[[ $output != *designs_bench.* ]] || fail "its temporary directory is left: $output"
 }
