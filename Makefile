@@ -104,25 +104,32 @@ TESTS     = tests
 TEST_JOBS = $(shell nproc 2>/dev/null || echo 1)
 SUITES    = $(sort $(shell find $(TESTS) -name '*.bats'))
 FAILED    := $(CURDIR)/.failed-suites
+RESULTS   := $(CURDIR)/.test-results
 
 .PHONY: suites
 suites: $(SUITES:=.run)
 %.bats.run: FORCE
-	@$(BATS) $*.bats || { echo '$*.bats' >> $(FAILED); exit 1; }
+	@mkdir -p $(dir $(RESULTS)/$*) && $(BATS) $*.bats >$(RESULTS)/$*.tap; s=$$?; cat $(RESULTS)/$*.tap; \
+	[ $$s -eq 0 ] || { echo '$*.bats' >> $(FAILED); exit 1; }
 
-# run_suites: the suites (by default all of them), in parallel, then one verdict.
+# run_suites: the suites (by default all of them), in parallel, then one verdict: the
+# failed suites, the skips counted by reason, and "check: P passed, F failed, S skipped"
+# (tests/lib/tap_summary over each suite's TAP output, kept in $(RESULTS) until the next run).
 define run_suites
-rm -f $(FAILED); $(MAKE) --no-print-directory -k -j$(TEST_JOBS) -O suites $(if $(1),TESTS='$(1)'); status=$$?; \
-if [ -s $(FAILED) ]; then echo 'failed suites:' >&2; sort $(FAILED) >&2; fi; rm -f $(FAILED)
+rm -f $(FAILED); rm -rf $(RESULTS); $(MAKE) --no-print-directory -k -j$(TEST_JOBS) -O suites $(if $(1),TESTS='$(1)'); status=$$?; \
+if [ -s $(FAILED) ]; then echo 'failed suites:' >&2; sort $(FAILED) >&2; fi; \
+tests/lib/tap_summary $(RESULTS) $(FAILED); rm -f $(FAILED)
 endef
 
 .PHONY: check-suites
 check-suites:
 	@$(run_suites); exit $$status
 
+# The benchmarks' tiny run comes before the suites, so that the count is the last word.
 check:
 	$(MAKE) WERROR=1 all $(BENCH)
-	@$(run_suites); [ $$status -eq 0 ] || exit $$status; bench/run --tiny
+	bench/run --tiny
+	@$(run_suites); exit $$status
 
 # Sanitized programs start and run slower: waits get 30 s, and suites that run a
 # program thousands of times (service_name) sample instead.  The grading and docs
@@ -240,7 +247,7 @@ clean:
 	rm -f $(PROGS) $(BENCH) .build-flags compile_commands.json $(STUDENT_PACK)
 	rm -f $(wildcard $(PYEXT_SRCS:.c=.*.so)) $(wildcard $(BENCH_OUTPUTS))
 	rm -rf $(wildcard $(addsuffix build,$(PYEXT_DIRS)) $(addsuffix *.egg-info,$(PYEXT_DIRS)))
-	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED)
+	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED) $(RESULTS)
 	find ch* exercises tests bench -type d -name __pycache__ -prune -exec rm -rf {} +
 
 help:
