@@ -6,15 +6,3 @@
 url_host() {
 	case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac
 }
-
-# Until tests/helper.bash has the IPv6 probe (h21), the same API, decided the same way.
-if ! declare -F needs_ipv6 >/dev/null; then
-	netprog_has_ipv6() {
-		"${PYTHON:-python3}" -c '
-import socket
-s = socket.socket(socket.AF_INET6); s.bind(("::1", 0)); s.listen()
-c = socket.create_connection(("::1", s.getsockname()[1]), 2)' 2>/dev/null
-	}
-	needs_ipv6() { netprog_has_ipv6 || skip 'no IPv6 on this host'; }
-	if netprog_has_ipv6; then LOOPBACKS=(127.0.0.1 ::1); else LOOPBACKS=(127.0.0.1); fi
-fi
