@@ -40,6 +40,7 @@ on_signal(int sig)
 	stop = sig;
 }
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -60,13 +61,19 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
-/* send can write less than asked (a full socket buffer, a signal): loop until all is sent. */
+/* canon: send_all (see CONTRIBUTING.md) */
+/*
+ * send can write less than asked (a full socket buffer, a signal): loop until
+ * all is sent.  MSG_NOSIGNAL: a peer that has gone costs EPIPE, not SIGPIPE.
+ * Returns 0, or -1 with errno set (EAGAIN: a send timeout ran out, the peer
+ * does not read).
+ */
 static int
-write_all(int fd, const char *buf, size_t len)
+send_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		/* MSG_NOSIGNAL: a client that has gone costs EPIPE, not SIGPIPE. */
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (n == -1) {
@@ -79,6 +86,7 @@ write_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: send_all */
 
 /*
  * Tells the client cfd, and stdout, where it came from.  An IPv4 client of a
@@ -106,7 +114,7 @@ report(int cfd, const struct sockaddr_storage *ss, socklen_t sslen)
 	len = snprintf(line, sizeof line, "%s\t%s\n", host, family);
 	if (fputs(line, stdout) == EOF || fflush(stdout) == EOF)
 		return -1;
-	if (write_all(cfd, line, (size_t)len) == -1)
+	if (send_all(cfd, line, (size_t)len) == -1)
 		warn("send to %s", host);
 	return 0;
 }

@@ -148,6 +148,38 @@ connect_alarmed(const struct addrinfo *ai, unsigned seconds)
 	return sd;
 }
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 int
 main(int argc, char *argv[])
 {
@@ -183,8 +215,7 @@ main(int argc, char *argv[])
 	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", argv[1]);
 	if (rc != 0)
-		errx(rc == EAI_AGAIN ? EX_TEMPFAIL : rc == EAI_MEMORY ? EX_OSERR : EX_NOHOST,
-		    "%s: %s", argv[1], gai_strerror(rc));
+		errx(gai_exit_status(rc), "%s: %s", argv[1], gai_strerror(rc));
 
 	for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
 		rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr,

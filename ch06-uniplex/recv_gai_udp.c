@@ -18,12 +18,14 @@
  * try:   ./recv_gai_udp 5000     and elsewhere:  printf hello | nc -u -q0 ::1 5000
  * text:  chapter 6, "UDP Server"
  */
-#define _GNU_SOURCE	/* getnameinfo, NI_MAXHOST and sigaction are not in C17 */
+#define _GNU_SOURCE	/* getnameinfo, sigaction, ppoll and SOCK_NONBLOCK are not in C17 */
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,37 +42,112 @@
  */
 #define DATAGRAM_MAX 1472
 
-/* ADDR:PORT of a peer: "[" host "]:" port, and the terminating NUL. */
-#define PEER_MAX (NI_MAXHOST + NI_MAXSERV + 4)
+/* canon: peer_max (see CONTRIBUTING.md) */
+/*
+ * A numeric ADDR:PORT: "[" 45 characters of IPv6, "%" and a scope of up to
+ * IF_NAMESIZE, "]:" and five digits.  A longer one (it cannot happen) is cut.
+ */
+#define PEER_MAX 80
+/* end canon: peer_max */
 
+/* canon: stop_signals (see CONTRIBUTING.md) */
 /* Set by the handler, acted on by the loop: all a handler may safely do. */
-static volatile sig_atomic_t stop_requested, report_requested;
+static volatile sig_atomic_t stop_requested;
 
 static void
-on_signal(int sig)
+on_stop(int sig)
 {
-	if (sig == SIGUSR1)
-		report_requested = 1;
-	else
-		stop_requested = 1;
+	(void)sig;
+	stop_requested = 1;
 }
 
 /*
- * Without SA_RESTART a signal makes a blocked recvfrom fail with EINTR, so
- * the loop sees the flag at once instead of after the next datagram.
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
  */
 static int
-catch_signals(void)
+catch_signals(sigset_t *waitmask)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
+	sigset_t blocked;
 
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGUSR1, &sa, NULL) == -1)
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&ignore.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &blocked, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ignore, NULL) == -1)
 		return -1;
 	return 0;
 }
+/* end canon: stop_signals */
 
+/* canon: report_signal (see CONTRIBUTING.md) */
+/* Set by the SIGUSR1 handler: print a progress line and carry on (as dd does). */
+static volatile sig_atomic_t report_requested;
+
+static void
+on_report(int sig)
+{
+	(void)sig;
+	report_requested = 1;
+}
+
+/*
+ * SIGUSR1 asks for a progress line.  Like the stop signals (catch_signals,
+ * called first) it stays blocked except while the program waits, so it is
+ * acted on between two clients or datagrams, never in the middle of a
+ * write.  *WAITMASK, the mask to wait with, lets it through too.  Returns 0,
+ * or -1 with errno set.
+ */
+static int
+catch_report_signal(sigset_t *waitmask)
+{
+	struct sigaction report = { .sa_handler = on_report };
+	sigset_t blocked;
+
+	sigemptyset(&report.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &blocked, NULL) == -1)
+		return -1;
+	sigdelset(waitmask, SIGUSR1);
+	return sigaction(SIGUSR1, &report, NULL);
+}
+/* end canon: report_signal */
+
+/* canon: wait_readable (see CONTRIBUTING.md) */
+/*
+ * Sleeps until FD has something to read (data, a connection to accept, an
+ * EOF or an error) or a signal that *WAITMASK lets through arrives.  ppoll
+ * installs the mask and sleeps in one step: a signal that came while it was
+ * blocked interrupts this wait at once instead of waiting for the next
+ * client.  Returns 0 when FD is ready, or -1 with errno set (EINTR: a
+ * signal).
+ */
+static int
+wait_readable(int fd, const sigset_t *waitmask)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return ppoll(&pfd, 1, NULL, waitmask) == -1 ? -1 : 0;
+}
+/* end canon: wait_readable */
+
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -91,50 +168,50 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: udp_listener (see CONTRIBUTING.md) */
 /*
  * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off receives
- * IPv4 datagrams too (the default comes from net.ipv6.bindv6only, so clear it
- * explicitly).  IPv4 alone only when the kernel has no IPv6.  No SO_REUSEADDR:
- * UDP has no TIME_WAIT for it to help with, and on Linux it would let a second
- * server bind the same port and take the datagrams meant for this one.
- * Returns the socket, or -1 with errno set and *failed naming the call.
+ * IPv4 datagrams too, from ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  No SO_REUSEADDR: UDP has no
+ * TIME_WAIT for it to help with, and on Linux it would let a second server
+ * bind the same port and take the datagrams meant for this one.  The socket
+ * is non-blocking: a datagram the wait reported may be gone when we read it
+ * (a bad checksum is found only then), and a blocking recv would hang.
+ * Returns the socket, or -1 with errno set and *WHAT naming the call that
+ * failed.
  */
 static int
-open_server(uint16_t port, const char **failed)
+open_udp_server(uint16_t port, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(port),
-		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
 	};
 	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
 	};
-	const struct sockaddr *addr = (const struct sockaddr *)&sin6;
-	socklen_t addrlen = sizeof sin6;
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
 	const int off = 0;
 	int sd, saved;
 
-	*failed = "socket";
-	sd = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (sd == -1) {
-		if (errno != EAFNOSUPPORT)
-			return -1;
-		/* A kernel without IPv6: IPv4 is all there is. */
-		sd = socket(AF_INET, SOCK_DGRAM, 0);
-		if (sd == -1)
-			return -1;
-		addr = (const struct sockaddr *)&sin;
-		addrlen = sizeof sin;
-	} else if (setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1) {
-		*failed = "setsockopt IPV6_V6ONLY";
-		goto fail;
+	*what = "socket";
+	sd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
-	*failed = "bind";
-	if (bind(sd, addr, addrlen) == -1)
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
 		goto fail;
 	return sd;
 fail:
@@ -143,7 +220,34 @@ fail:
 	errno = saved;
 	return -1;
 }
+/* end canon: udp_listener */
 
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+say_listening(int sd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	in_port_t port;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
+}
+/* end canon: say_listening */
+
+/* canon: format_peer (see CONTRIBUTING.md) */
 /*
  * Writes ADDR:PORT for a peer: [IPv6]:port, or a.b.c.d:port for IPv4.  An IPv4
  * peer of a dual-stack socket arrives as ::ffff:a.b.c.d; it is shown unmapped,
@@ -154,7 +258,8 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 {
 	const struct sockaddr *sa = (const struct sockaddr *)ss;
 	struct sockaddr_in sin;
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	/* Numeric forms only: an IPv6 address with "%scope", five digits of port. */
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE], serv[8];
 	int rc;
 
 	if (ss->ss_family == AF_INET6) {
@@ -178,6 +283,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 	else
 		snprintf(out, outlen, "%s:%s", host, serv);
 }
+/* end canon: format_peer */
 
 int
 main(int argc, char *argv[])
@@ -185,6 +291,7 @@ main(int argc, char *argv[])
 	char buf[DATAGRAM_MAX];
 	const char *failed;
 	uintmax_t count = 0;
+	sigset_t waitmask;
 	uint16_t port;
 	int sd, status = EX_OK;
 
@@ -193,11 +300,13 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	/* Before the socket exists: once the port is bound, a signal must find the handler. */
-	if (catch_signals() == -1)
+	if (catch_signals(&waitmask) == -1 || catch_report_signal(&waitmask) == -1)
 		err(EX_OSERR, "sigaction");
-	sd = open_server(port, &failed);
+	sd = open_udp_server(port, &failed);
 	if (sd == -1)
 		err(EX_OSERR, "%s port %s", failed, argv[1]);
+	if (say_listening(sd) == -1)
+		err(EX_OSERR, "getsockname");
 
 	while (!stop_requested) {
 		struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
@@ -210,15 +319,23 @@ main(int argc, char *argv[])
 			report_requested = 0;
 			fprintf(stderr, "%ju datagrams received\n", count);
 		}
+		/* The signals are let through only in here: see catch_signals. */
+		if (wait_readable(sd, &waitmask) == -1) {
+			if (errno == EINTR)
+				continue;
+			warn("poll");
+			status = EX_OSERR;
+			break;
+		}
 		/*
 		 * The kernel drops what does not fit in BUF; with MSG_TRUNC (Linux)
 		 * recvfrom still returns the datagram's real length, so a cut is seen.
-		 * A signal that lands between the flag test and this call waits for
-		 * the next datagram (ppoll with a signal mask closes that window).
+		 * The socket is non-blocking: a datagram that failed its checksum
+		 * made the wait return and is gone now (EAGAIN).
 		 */
 		n = recvfrom(sd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&ss, &sslen);
 		if (n == -1) {
-			if (errno == EINTR)
+			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			warn("recvfrom");
 			status = EX_IOERR;

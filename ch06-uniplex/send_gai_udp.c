@@ -30,6 +30,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -50,6 +51,7 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
 /*
  * Sends the whole message as one datagram to AI's address.  Returns 0, or -1
@@ -84,6 +86,38 @@ send_datagram(const struct addrinfo *ai, const char *message, size_t len, const 
 	return 0;
 }
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 int
 main(int argc, char *argv[])
 {
@@ -109,23 +143,10 @@ main(int argc, char *argv[])
 	}
 
 	rc = getaddrinfo(argv[1], argv[2], &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "%s: %s", argv[1], gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "%s: %s", argv[1], gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", argv[1]);
-	case EAI_MEMORY:
-		errx(EX_OSERR, "getaddrinfo %s: %s", argv[1], gai_strerror(rc));
-	default:
-		errx(EX_SOFTWARE, "getaddrinfo %s: %s", argv[1], gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "%s: %s", argv[1], gai_strerror(rc));
 
 	/* IPv6 first when HOST has both (RFC 6724 order); the next address if one fails. */
 	for (const struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next) {

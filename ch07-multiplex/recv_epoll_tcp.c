@@ -56,11 +56,13 @@
  */
 #define BACKLOG SOMAXCONN
 
+/* canon: peer_max (see CONTRIBUTING.md) */
 /*
  * A numeric ADDR:PORT: "[" 45 characters of IPv6, "%" and a scope of up to
  * IF_NAMESIZE, "]:" and five digits.  A longer one (it cannot happen) is cut.
  */
 #define PEER_MAX 80
+/* end canon: peer_max */
 
 /*
  * A report is one write(2) of at most PIPE_BUF bytes: POSIX makes such a write
@@ -78,6 +80,7 @@
 /* At most this many accepts per wakeup: a flood of connections must not starve the clients. */
 #define ACCEPT_BATCH 64
 
+/* canon: stop_signals (see CONTRIBUTING.md) */
 /* Set by the handler, acted on by the loop: all a handler may safely do. */
 static volatile sig_atomic_t stop_requested;
 
@@ -89,11 +92,16 @@ on_stop(int sig)
 }
 
 /*
- * SIGINT and SIGTERM stay blocked except inside the wait, which unblocks them
- * atomically: a signal can neither slip in between the check of the flag and
- * the wait (and be noticed only at the next event), nor interrupt anything
- * else.  SIGPIPE is ignored: a failed write then returns EPIPE instead of
- * killing us.  On return *waitmask is the mask to wait with.
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
  */
 static int
 catch_signals(sigset_t *waitmask)
@@ -115,7 +123,9 @@ catch_signals(sigset_t *waitmask)
 		return -1;
 	return 0;
 }
+/* end canon: stop_signals */
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -136,66 +146,92 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
  * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
- * IPv4 clients too (the default comes from net.ipv6.bindv6only, so clear it
- * explicitly).  IPv4 alone only when the kernel has no IPv6.  SO_REUSEADDR lets
- * a restarted server bind while connections of the last run are in TIME_WAIT.
- * The socket is non-blocking: a client that resets between poll and accept
- * must not leave us blocked in accept.  Returns the listening socket, or -1
- * with errno set and *failed naming the call.
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_server(uint16_t port, const char **failed)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(port),
-		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
 	};
 	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
 	};
-	const struct sockaddr *addr = (const struct sockaddr *)&sin6;
-	socklen_t addrlen = sizeof sin6;
-	const int off = 0, on = 1;
-	int lfd, saved;
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	const int on = 1, off = 0;
+	int sd, saved;
 
-	*failed = "socket";
-	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd == -1) {
-		if (errno != EAFNOSUPPORT)
-			return -1;
-		/* A kernel without IPv6: IPv4 is all there is. */
-		lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (lfd == -1)
-			return -1;
-		addr = (const struct sockaddr *)&sin;
-		addrlen = sizeof sin;
-	} else if (setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1) {
-		*failed = "setsockopt IPV6_V6ONLY";
-		goto fail;
+	*what = "socket";
+	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
-	*failed = "setsockopt SO_REUSEADDR";
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
 		goto fail;
-	*failed = "bind";
-	if (bind(lfd, addr, addrlen) == -1)
+	*what = "setsockopt SO_REUSEADDR";
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
 		goto fail;
-	*failed = "listen";
-	if (listen(lfd, BACKLOG) == -1)
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
 		goto fail;
-	return lfd;
+	*what = "listen";
+	if (listen(sd, backlog) == -1)
+		goto fail;
+	return sd;
 fail:
 	saved = errno;
-	close(lfd);
+	close(sd);
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
 
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+say_listening(int sd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	in_port_t port;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
+}
+/* end canon: say_listening */
+
+/* canon: format_peer (see CONTRIBUTING.md) */
 /*
  * Writes ADDR:PORT for a peer: [IPv6]:port, or a.b.c.d:port for IPv4.  An IPv4
  * peer of a dual-stack socket arrives as ::ffff:a.b.c.d; it is shown unmapped,
@@ -231,6 +267,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 	else
 		snprintf(out, outlen, "%s:%s", host, serv);
 }
+/* end canon: format_peer */
 
 /*
  * Errors that accept reports for one connection, not for the listening socket:
@@ -258,6 +295,7 @@ is_per_connection(int error)
 	}
 }
 
+/* canon: write_all (see CONTRIBUTING.md) */
 /* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -275,6 +313,7 @@ write_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: write_all */
 
 /*
  * Writes one report to stdout: the line that FMT makes, then, when DATA is not
@@ -518,9 +557,11 @@ main(int argc, char *argv[])
 	/* Before the socket exists: once the port is bound, a signal must find the handler. */
 	if (catch_signals(&waitmask) == -1)
 		err(EX_OSERR, "sigaction");
-	lfd = open_server(port, &failed);
+	lfd = open_tcp_server(port, BACKLOG, &failed);
 	if (lfd == -1)
 		err(EX_OSERR, "%s port %s", failed, argv[1]);
+	if (say_listening(lfd) == -1)
+		err(EX_OSERR, "getsockname");
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd == -1 || epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) == -1) {
 		warn("epoll");

@@ -2,7 +2,10 @@
  * recv_n_tcp - print the stream of every TCP client on PORT, all clients at once,
  *              one child process per connection.
  *
- * usage: recv_n_tcp PORT
+ * usage: recv_n_tcp [-t SECONDS] PORT
+ *        -t  how long a client may stay silent (1..3600, default 60): after that
+ *            its child reports "Reset ADDR:PORT (N bytes): Connection timed out"
+ *            and closes the connection
  * out:   one report per event; each is written with a single write(2) of at most
  *        PIPE_BUF bytes, so the reports of different children never mix:
  *          Received from ADDR:PORT                 a client was accepted
@@ -22,11 +25,14 @@
  *        a descriptor kept in reserve (/dev/null) is closed for a moment to accept that
  *        client and close it at once ("Refused ...: Too many open files"): the server
  *        neither spins on a listening socket that stays readable nor leaves the
- *        client hanging in the queue.
+ *        client hanging in the queue.  At most 64 children serve at once: more
+ *        connections wait in the kernel's listen queue until a child ends, so a flood of
+ *        idle connections costs 64 processes, not one per connection.  "listening on
+ *        port N" on stderr once it accepts (N is the port the kernel chose for PORT 0).
  * exit:  0 on SIGINT or SIGTERM (the children serving clients end with it), 64 usage
- *        (arguments, PORT not a decimal 0..65535), 71 socket, bind, listen, poll or
- *        accept failed (the system's reason, e.g. "Address already in use"), 74 stdout
- *        failed
+ *        (arguments, PORT not a decimal 0..65535, SECONDS not a decimal 1..3600),
+ *        71 socket, bind, listen, poll or accept failed (the system's reason, e.g.
+ *        "Address already in use"), 74 stdout failed
  * try:   ./recv_n_tcp 5000     and elsewhere, twice at once:  nc ::1 5000
  * text:  chapter 7, "Multiplex TCP Server"
  */
@@ -61,10 +67,23 @@
 #define BACKLOG SOMAXCONN
 
 /*
+ * Children serving at once.  Each costs a process; past this many, new
+ * connections wait in the listen queue (the kernel bounds it) instead of
+ * forking without limit.
+ */
+#define MAX_CHILDREN 64
+
+/* How long a client may stay silent by default, and at most (-t). */
+#define IDLE_SECONDS 60
+#define IDLE_SECONDS_MAX 3600
+
+/* canon: peer_max (see CONTRIBUTING.md) */
+/*
  * A numeric ADDR:PORT: "[" 45 characters of IPv6, "%" and a scope of up to
  * IF_NAMESIZE, "]:" and five digits.  A longer one (it cannot happen) is cut.
  */
 #define PEER_MAX 80
+/* end canon: peer_max */
 
 /*
  * A report is one write(2) of at most PIPE_BUF bytes: POSIX makes such a write
@@ -75,8 +94,9 @@
 #define REPORT_MAX PIPE_BUF
 #define DATA_MAX (REPORT_MAX - 512)
 
-/* Set by the handler, acted on by the loop: all a handler may safely do. */
-static volatile sig_atomic_t stop_requested;
+/* canon: child_signals (see CONTRIBUTING.md) */
+/* Set by the handlers, acted on by the loop: all a handler may safely do. */
+static volatile sig_atomic_t stop_requested, child_ended;
 
 static void
 on_stop(int sig)
@@ -85,35 +105,30 @@ on_stop(int sig)
 	stop_requested = 1;
 }
 
-/*
- * Reaps every child that has ended, so none stays a zombie.  waitpid is
- * async-signal-safe; errno is saved because the handler can interrupt a call
- * whose errno the loop is about to read.
- */
 static void
 on_child(int sig)
 {
-	int saved = errno;
-
 	(void)sig;
-	/* One SIGCHLD can stand for several children. */
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	errno = saved;
+	child_ended = 1;
 }
 
 /*
- * SIGINT, SIGTERM and SIGCHLD stay blocked except inside ppoll, which unblocks
- * them atomically while it waits: a signal can neither slip in between the
- * check of the flag and the wait, nor interrupt the parent anywhere else.
- * SIGPIPE is ignored: a failed write then returns EPIPE instead of killing us.
- * On return *waitmask is the mask to wait with.
+ * SIGINT and SIGTERM end the server with status 0; SIGCHLD says a child can
+ * be reaped (the loop reaps, so it can count its children).  The handlers only
+ * set flags and are installed without SA_RESTART.  The three signals stay
+ * blocked except while the server waits in ppoll, which unblocks them
+ * atomically, so none is lost between testing a flag and going to sleep.  The
+ * stop handler is installed even when the signal was ignored on entry (a
+ * shell's background job ignores SIGINT).  SIGPIPE is ignored: a write to a
+ * vanished peer or a closed pipe then fails with EPIPE instead of killing the
+ * process.  *WAITMASK receives the mask to wait with.  Returns 0, or -1 with
+ * errno set.
  */
 static int
-catch_signals(sigset_t *waitmask)
+catch_signals_and_children(sigset_t *waitmask)
 {
 	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
-	struct sigaction child = { .sa_handler = on_child, .sa_flags = SA_NOCLDSTOP | SA_RESTART };
+	struct sigaction child = { .sa_handler = on_child, .sa_flags = SA_NOCLDSTOP };
 	sigset_t blocked;
 
 	sigemptyset(&stop.sa_mask);
@@ -133,7 +148,9 @@ catch_signals(sigset_t *waitmask)
 		return -1;
 	return 0;
 }
+/* end canon: child_signals */
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -154,66 +171,92 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
  * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
- * IPv4 clients too (the default comes from net.ipv6.bindv6only, so clear it
- * explicitly).  IPv4 alone only when the kernel has no IPv6.  SO_REUSEADDR lets
- * a restarted server bind while connections of the last run are in TIME_WAIT.
- * The socket is non-blocking: a client that resets between poll and accept
- * must not leave us blocked in accept.  Returns the listening socket, or -1
- * with errno set and *failed naming the call.
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_server(uint16_t port, const char **failed)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(port),
-		.sin6_addr = IN6ADDR_ANY_INIT,
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
 	};
 	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
 	};
-	const struct sockaddr *addr = (const struct sockaddr *)&sin6;
-	socklen_t addrlen = sizeof sin6;
-	const int off = 0, on = 1;
-	int lfd, saved;
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	const int on = 1, off = 0;
+	int sd, saved;
 
-	*failed = "socket";
-	lfd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd == -1) {
-		if (errno != EAFNOSUPPORT)
-			return -1;
-		/* A kernel without IPv6: IPv4 is all there is. */
-		lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (lfd == -1)
-			return -1;
-		addr = (const struct sockaddr *)&sin;
-		addrlen = sizeof sin;
-	} else if (setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1) {
-		*failed = "setsockopt IPV6_V6ONLY";
-		goto fail;
+	*what = "socket";
+	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
-	*failed = "setsockopt SO_REUSEADDR";
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
 		goto fail;
-	*failed = "bind";
-	if (bind(lfd, addr, addrlen) == -1)
+	*what = "setsockopt SO_REUSEADDR";
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
 		goto fail;
-	*failed = "listen";
-	if (listen(lfd, BACKLOG) == -1)
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
 		goto fail;
-	return lfd;
+	*what = "listen";
+	if (listen(sd, backlog) == -1)
+		goto fail;
+	return sd;
 fail:
 	saved = errno;
-	close(lfd);
+	close(sd);
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
 
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+say_listening(int sd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	in_port_t port;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
+}
+/* end canon: say_listening */
+
+/* canon: format_peer (see CONTRIBUTING.md) */
 /*
  * Writes ADDR:PORT for a peer: [IPv6]:port, or a.b.c.d:port for IPv4.  An IPv4
  * peer of a dual-stack socket arrives as ::ffff:a.b.c.d; it is shown unmapped,
@@ -249,6 +292,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 	else
 		snprintf(out, outlen, "%s:%s", host, serv);
 }
+/* end canon: format_peer */
 
 /*
  * Errors that accept reports for one connection, not for the listening socket:
@@ -276,6 +320,7 @@ is_per_connection(int error)
 	}
 }
 
+/* canon: write_all (see CONTRIBUTING.md) */
 /* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -293,6 +338,7 @@ write_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: write_all */
 
 /*
  * Writes one report to stdout: the line that FMT makes, then, when DATA is not
@@ -360,13 +406,26 @@ shed_connection(int lfd, int *spare, int error)
  * and flush stdio buffers it inherited a second time).  Returns only to _exit.
  */
 static int
-serve(int cfd, const char *peer)
+serve(int cfd, const char *peer, int idle_seconds)
 {
 	char buf[DATA_MAX];
 	uintmax_t total = 0;
 
 	for (;;) {
-		ssize_t n = recv(cfd, buf, sizeof buf, 0);
+		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
+		ssize_t n;
+
+		/*
+		 * A client that connects and says nothing would hold its child (and
+		 * one of the MAX_CHILDREN places) for ever: silence ends it.
+		 */
+		int ready = poll(&pfd, 1, idle_seconds * 1000);
+
+		if (ready == -1 && errno == EINTR)
+			continue;
+		if (ready == 0)
+			errno = ETIMEDOUT;
+		n = ready == 1 ? recv(cfd, buf, sizeof buf, 0) : -1;
 
 		if (n == 0)
 			return report(NULL, 0, "Closed %s (%ju bytes)", peer, total) == -1 ? EX_IOERR : 0;
@@ -407,25 +466,55 @@ become_child(int lfd, int spare, pid_t parent, const sigset_t *waitmask)
 	sigprocmask(SIG_SETMASK, waitmask, NULL);
 }
 
+/* -t SECONDS: a decimal 1..IDLE_SECONDS_MAX, as strict as parse_port.  Returns 0, or -1. */
+static int
+parse_seconds(const char *text, int *seconds)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > IDLE_SECONDS_MAX)
+		return -1;
+	*seconds = (int)value;
+	return 0;
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-t SECONDS] PORT   (PORT a decimal number 0..65535, "
+	    "SECONDS 1..%d)\n", prog, IDLE_SECONDS_MAX);
+	return EX_USAGE;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *failed;
 	sigset_t waitmask;
 	uint16_t port;
+	int lfd, spare, opt, status = EX_OK, idle_seconds = IDLE_SECONDS;
+	unsigned children = 0;
 	pid_t self;
-	int lfd, spare, status = EX_OK;
 
-	if (argc != 2 || parse_port(argv[1], &port) == -1) {
-		fprintf(stderr, "usage: %s PORT   (PORT a decimal number 0..65535)\n", argv[0]);
-		return EX_USAGE;
+	while ((opt = getopt(argc, argv, "t:")) != -1) {
+		if (opt != 't' || parse_seconds(optarg, &idle_seconds) == -1)
+			return usage(argv[0]);
 	}
+	if (argc - optind != 1 || parse_port(argv[optind], &port) == -1)
+		return usage(argv[0]);
 	/* Before the socket exists: once the port is bound, a signal must find the handler. */
-	if (catch_signals(&waitmask) == -1)
+	if (catch_signals_and_children(&waitmask) == -1)
 		err(EX_OSERR, "sigaction");
-	lfd = open_server(port, &failed);
+	lfd = open_tcp_server(port, BACKLOG, &failed);
 	if (lfd == -1)
-		err(EX_OSERR, "%s port %s", failed, argv[1]);
+		err(EX_OSERR, "%s port %s", failed, argv[optind]);
+	if (say_listening(lfd) == -1)
+		err(EX_OSERR, "getsockname");
 	spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (spare == -1) {
 		warn("open /dev/null");
@@ -442,6 +531,15 @@ main(int argc, char *argv[])
 		pid_t child;
 		int cfd;
 
+		if (child_ended) {
+			child_ended = 0;
+			/* One SIGCHLD can stand for several children. */
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				children--;
+		}
+		/* At MAX_CHILDREN, wait for a child to end: new clients stay queued. */
+		if (children >= MAX_CHILDREN)
+			pfd.fd = -1;
 		/* Waiting here, not in accept, is what lets SIGTERM and SIGCHLD in without a race. */
 		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
 			if (errno != EINTR) {
@@ -450,6 +548,8 @@ main(int argc, char *argv[])
 			}
 			continue;
 		}
+		if (pfd.fd == -1)
+			continue;
 		cfd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 		if (cfd == -1) {
 			int error = errno;
@@ -479,8 +579,10 @@ main(int argc, char *argv[])
 		child = fork();
 		if (child == 0) {
 			become_child(lfd, spare, self, &waitmask);
-			_exit(serve(cfd, peer));
+			_exit(serve(cfd, peer, idle_seconds));
 		}
+		if (child > 0)
+			children++;
 		if (child == -1 && report(NULL, 0, "Refused %s: fork: %s", peer, strerror(errno)) == -1) {
 			warn("stdout");
 			status = EX_IOERR;

@@ -50,6 +50,7 @@ struct conn {
 	int stopfd;	/* becomes readable (end of file) when the server stops */
 };
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -70,6 +71,7 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
 /* The same strictness for the number of workers, 1..MAX_WORKERS. */
 static int
@@ -88,24 +90,30 @@ parse_workers(const char *text, size_t *workers)
 	return 0;
 }
 
-/* send can write less than asked (a full socket buffer, a signal): loop until all is sent. */
+/* canon: send_all (see CONTRIBUTING.md) */
+/*
+ * send can write less than asked (a full socket buffer, a signal): loop until
+ * all is sent.  MSG_NOSIGNAL: a peer that has gone costs EPIPE, not SIGPIPE.
+ * Returns 0, or -1 with errno set (EAGAIN: a send timeout ran out, the peer
+ * does not read).
+ */
 static int
-write_all(int fd, const char *buf, size_t len)
+send_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		/* MSG_NOSIGNAL: a client that reset gives EPIPE here, not a SIGPIPE. */
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;	/* EAGAIN: SO_SNDTIMEO ran out, the client does not read */
+			return -1;
 		}
 		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
+/* end canon: send_all */
 
 /*
  * The job: echo one client until it closes, resets, stays silent for
@@ -153,7 +161,7 @@ serve(void *arg)
 			break;	/* 0: the client shut its side; -1: it reset */
 		if (left > 0)
 			left -= (int)n;
-		if (write_all(c->cfd, buf, (size_t)n) == -1)
+		if (send_all(c->cfd, buf, (size_t)n) == -1)
 			break;
 	}
 	close(c->cfd);
@@ -272,6 +280,38 @@ hand_over(struct thread_safe_queue *q, int cfd, int stopfd)
 	}
 }
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 int
 main(int argc, char *argv[])
 {
@@ -323,7 +363,7 @@ main(int argc, char *argv[])
 	if (rc != 0) {
 		if (rc == EAI_SYSTEM)
 			err(EX_OSERR, "getaddrinfo");
-		errx(EX_OSERR, "getaddrinfo: %s", gai_strerror(rc));
+		errx(gai_exit_status(rc), "getaddrinfo: %s", gai_strerror(rc));
 	}
 	lfd = open_listener(res, &what);
 	saved = errno;

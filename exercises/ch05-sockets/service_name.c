@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -42,6 +43,7 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
 int
 main(int argc, char *argv[])

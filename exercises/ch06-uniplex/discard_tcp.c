@@ -29,50 +29,52 @@
 /* Clients served at once; more wait in the listen queue until one leaves. */
 #define MAX_CLIENTS 256
 
-/* Set by the SIGINT and SIGTERM handler; the main loop ends when it is set. */
-static volatile sig_atomic_t stop;
+/* canon: stop_signals (see CONTRIBUTING.md) */
+/* Set by the handler, acted on by the loop: all a handler may safely do. */
+static volatile sig_atomic_t stop_requested;
 
 static void
-on_stop(int signo)
+on_stop(int sig)
 {
-	(void)signo;
-	stop = 1;
+	(void)sig;
+	stop_requested = 1;
 }
 
 /*
- * SIGINT and SIGTERM end the server with status 0.  The handler only sets
- * a flag and is installed without SA_RESTART.  Both signals stay blocked
- * except while the server sleeps in ppoll, which unblocks them atomically:
- * one that arrives while a request is being served stays pending and
- * interrupts the next wait at once (EINTR), so it is never lost between
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
  * testing the flag and going to sleep.  The handler is installed even when
  * the signal was ignored on entry (a shell's background job ignores SIGINT).
- * SIGPIPE is ignored so that a vanished TCP client makes send fail with
- * EPIPE instead of killing the server.  *WAITMASK receives the mask to
- * sleep with.  Returns 0, or -1 with errno set.
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
  */
 static int
 catch_signals(sigset_t *waitmask)
 {
-	struct sigaction sa = { .sa_handler = on_stop };	/* sa_flags 0: no SA_RESTART */
-	struct sigaction ign = { .sa_handler = SIG_IGN };
-	sigset_t block;
+	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
+	sigset_t blocked;
 
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&ign.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&ignore.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &blocked, waitmask) == -1)
 		return -1;
 	sigdelset(waitmask, SIGINT);
 	sigdelset(waitmask, SIGTERM);
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGPIPE, &ign, NULL) == -1)
+	if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ignore, NULL) == -1)
 		return -1;
 	return 0;
 }
+/* end canon: stop_signals */
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -93,22 +95,23 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
- * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
- * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
- * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
- * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
- * SO_REUSEADDR (TCP only) lets a restarted server bind while connections of
- * the old one sit in TIME_WAIT; on UDP, Linux would let a second server
- * share the port instead, so it is left off there.  The socket is
- * non-blocking: what poll reported may be gone when we read it (a datagram
- * with a bad checksum, a connection reset in the queue), and a blocking
- * call would then hang the server.  Returns the socket, or -1 with errno
- * set and *WHAT naming the call that failed.
+ * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_server(int type, uint16_t port, const char **what)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
 		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
@@ -118,14 +121,15 @@ open_server(int type, uint16_t port, const char **what)
 	};
 	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
 	socklen_t salen = sizeof sin6;
-	int sd, on = 1, off = 0, saved;
+	const int on = 1, off = 0;
+	int sd, saved;
 
 	*what = "socket";
-	sd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (sd == -1 && errno == EAFNOSUPPORT) {
 		sa = (const struct sockaddr *)&sin;
 		salen = sizeof sin;
-		sd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		sd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	if (sd == -1)
 		return -1;
@@ -134,13 +138,13 @@ open_server(int type, uint16_t port, const char **what)
 	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
 		goto fail;
 	*what = "setsockopt SO_REUSEADDR";
-	if (type == SOCK_STREAM && setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
 		goto fail;
 	*what = "bind";
 	if (bind(sd, sa, salen) == -1)
 		goto fail;
 	*what = "listen";
-	if (type == SOCK_STREAM && listen(sd, SOMAXCONN) == -1)
+	if (listen(sd, backlog) == -1)
 		goto fail;
 	return sd;
 fail:
@@ -149,6 +153,32 @@ fail:
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
+
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+say_listening(int sd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	in_port_t port;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
+}
+/* end canon: say_listening */
 
 /* What to do after accept failed; see accept_failure. */
 enum accept_failure { ACCEPT_RETRY, ACCEPT_PAUSE, ACCEPT_FAIL };
@@ -242,11 +272,13 @@ main(int argc, char *argv[])
 	}
 	if (catch_signals(&waitmask) == -1)
 		err(EX_OSERR, "signals");
-	lfd = open_server(SOCK_STREAM, port, &what);
+	lfd = open_tcp_server(port, SOMAXCONN, &what);
 	if (lfd == -1)
 		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
+	if (say_listening(lfd) == -1)
+		err(EX_OSERR, "getsockname");
 
-	while (!stop) {
+	while (!stop_requested) {
 		int n, cfd;
 
 		/* poll skips a negative descriptor: the listener, while full or paused. */

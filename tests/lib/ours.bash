@@ -1,0 +1,42 @@
+# tests/lib/ours.bash - checks of what every one of OUR servers does beyond an
+# exercise's contract (house rules in STYLE.md); never used by a grading suite.
+#
+#   server_state PID              "running", or how it ended ("exited N", "killed by SIGX")
+#   assert_says_listening P PROG [ARGS...]   PROG started with port 0 (the last
+#                                 argument) says "listening on port N" on stderr, with
+#                                 N > 0 the port it holds (P: tcp|udp)
+
+server_state() {
+	local pid=$1 status
+	if kill -0 "$pid" 2>/dev/null; then
+		echo running
+		return
+	fi
+	status=0
+	wait "$pid" 2>/dev/null || status=$?
+	if ((status > 128)); then
+		echo "killed by SIG$(kill -l "$((status - 128))")"
+	else
+		echo "exited $status"
+	fi
+}
+
+assert_says_listening() {
+	local proto=$1 flags line port deadline=$((SECONDS + NETPROG_TIMEOUT))
+	shift
+	case $proto in tcp) flags=-Hltnp ;; udp) flags=-Hlunp ;; esac
+	SERVER_OUT=$BATS_TEST_TMPDIR/listen.out
+	SERVER_ERR=$BATS_TEST_TMPDIR/listen.err
+	start_bg "$@" 0 </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
+	SERVER_PID=$BG_PID
+	until line=$(grep -m1 -E '^listening on port [0-9]+$' "$SERVER_ERR"); do
+		if ! kill -0 "$SERVER_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+			fail "started with port 0: expected 'listening on port N' on stderr, got: '$(cat "$SERVER_ERR")' (server $(server_state "$SERVER_PID"))"
+		fi
+		sleep 0.02
+	done
+	port=${line##* }
+	[ "$port" -gt 0 ] || fail "'$line': port 0 is not where anyone can connect"
+	[ -n "$(ss "$flags" "sport = :$port" | grep "pid=$SERVER_PID,")" ] ||
+		fail "'$line', but the server (pid $SERVER_PID) holds no $proto socket on port $port: $(ss "$flags" "sport = :$port")"
+}
