@@ -23,6 +23,7 @@ BEGIN = re.compile(r'^/\* canon: (\S+) \(see CONTRIBUTING\.md\) \*/$')
 END = re.compile(r'^/\* end canon: (\S+) \*/$')
 LOOSE = re.compile(r'canon:')
 DEFINES = re.compile(r'^([A-Za-z_]\w*)\(')
+STRICT = {'ch05-sockets', 'ch06-uniplex', 'ch07-multiplex', 'ch09-workers', 'ch10-pyext', 'exercises'}
 
 
 def main(argv):
@@ -48,11 +49,15 @@ def main(argv):
                 owner[m.group(1)] = name
     files = argv[2:] or sorted(
         glob.glob(os.path.join(root, 'ch*', '*.c')) +
-        glob.glob(os.path.join(root, 'exercises', '*', '*.c')))
-    # The benchmarks are not programs of the course: their marked copies are
-    # checked, their own helpers are their own.
-    marked_only = set() if argv[2:] else set(glob.glob(os.path.join(root, 'bench', '*.c')))
-    files += sorted(marked_only)
+        glob.glob(os.path.join(root, 'exercises', '*', '*.c')) +
+        glob.glob(os.path.join(root, 'appendix-*', '*.c')) +
+        glob.glob(os.path.join(root, 'bench', '*.c')))
+    # In the folders of STRICT every definition of a canon's function must be a
+    # marked copy; elsewhere (the benchmarks, which are not programs of the
+    # course, and folders not yet converted) only the marked copies are checked.
+    # A folder joins STRICT when its programs hold the canon.
+    marked_only = set() if argv[2:] else {
+        f for f in files if os.path.relpath(f, root).split(os.sep)[0] not in STRICT}
     findings = []
     used = set()
     for path in files:
