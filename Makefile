@@ -180,6 +180,8 @@ BENCH_POOL := $(basename $(shell grep -l 'worker_pool\.h"' $(BENCH_SRCS) /dev/nu
 $(BENCH): %: %.c .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS) -pthread
 $(BENCH_POOL): $(POOL_MODULE) $(POOL_HEADER)
+# `all` names $(BENCH) before it is defined (an empty word there): they are added here.
+all: $(BENCH)
 
 bench: all $(BENCH)
 	bench/run

@@ -158,14 +158,14 @@ static int
 serve(int ep, struct conn *c, uint32_t events)
 {
 	bool was_pending = c->len > 0;
-	ssize_t n;
 
 	if (events & EPOLLERR)
 		return -1;
 	if (flush(c) == -1)
 		return -1;
 	if (c->len == 0) {
-		n = recv(c->fd, c->buf, BUFSIZE, 0);
+		ssize_t n = recv(c->fd, c->buf, BUFSIZE, 0);
+
 		if (n == 0)
 			return -1;	/* half-closed, and every byte was echoed */
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
@@ -250,7 +250,7 @@ main(int argc, char *argv[])
 	}
 	nfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20) ? (size_t)rl.rlim_cur
 	    : (size_t)1 << 20;
-	byfd = calloc(nfd, sizeof *byfd);
+	byfd = calloc(nfd, sizeof(struct conn *));
 	if (byfd == NULL)
 		err(EX_OSERR, "calloc");
 	sd = open_server(port, &what);

@@ -119,7 +119,7 @@
 #define IO_TIMEOUT_S	10		/* no wait can outlast this: 250 times the stall */
 #define MAXRUNS		7
 #define MAXSIZES	16
-#define MAXWRITE	(1024 * 1024)	/* the largest -w size */
+#define MAXWRITE	1048576		/* the largest -w size */
 
 enum transport { UNIX_T, TCP6_T, TCP4_T, NTRANSPORTS };
 enum peer_mode { SINK, ECHO, REQUEST };
@@ -714,7 +714,7 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < runs; i++) {
 		fprintf(stderr, "sock_bench: stream and rtt, run %zu of %zu\n", i + 1, runs);
 		for (int t = 0; t < NTRANSPORTS; t++) {
-			r = run_stream(&ep[t], stream_bytes, CHUNK, &mibs[t][i]);
+			r = run_stream(&ep[t], stream_bytes, (size_t)CHUNK, &mibs[t][i]);
 			if (r != 0)
 				fail(r, "stream", ep[t].name);
 			r = run_rtt(&ep[t], scratch, pings, &rtt_med[t][i], &rtt_p99[t][i]);
