@@ -5,12 +5,16 @@
  * usage: dual_stack [-6] PORT
  *          -6  set IPV6_V6ONLY: IPv6 clients only, IPv4 ones are refused
  * out:   per client, one line on stdout and the same line to the client,
- *        then the connection is closed (the client need not send anything):
+ *        then the server closes its side, reads what the client sent (at most 64 KiB,
+ *        1 s) so that the close is a FIN and not a reset, and closes (the client need
+ *        not send anything):
  *          PEER  FAMILY      fields separated by a tab, e.g.
  *          ::1               IPv6
  *          ::ffff:127.0.0.1  IPv4-mapped
+ *        "listening on port N" on stderr once it accepts (N the kernel's choice for 0).
  * exit:  0 after SIGTERM or SIGINT, 64 usage, 71 no IPv6 in the kernel,
- *        socket/bind/listen/accept failed (PORT in use), 74 stdout failed
+ *        socket/bind/listen/accept failed (PORT in use), 74 stdout failed (a closed
+ *        pipe included: SIGPIPE is ignored)
  * try:   ./dual_stack 5000     and elsewhere:  nc ::1 5000;  nc 127.0.0.1 5000
  * text:  chapter 5, "Dual Stack" and "Signal Handling"
  */
@@ -31,14 +35,50 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* A signal handler may only store to a volatile sig_atomic_t (C17 7.14.1.1). */
-static volatile sig_atomic_t stop;
+/* canon: stop_signals (see CONTRIBUTING.md) */
+/* Set by the handler, acted on by the loop: all a handler may safely do. */
+static volatile sig_atomic_t stop_requested;
 
 static void
-on_signal(int sig)
+on_stop(int sig)
 {
-	stop = sig;
+	(void)sig;
+	stop_requested = 1;
 }
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
+	sigset_t blocked;
+
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&ignore.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &blocked, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ignore, NULL) == -1)
+		return -1;
+	return 0;
+}
+/* end canon: stop_signals */
 
 /* canon: parse_port (see CONTRIBUTING.md) */
 /*
@@ -88,6 +128,31 @@ send_all(int fd, const char *buf, size_t len)
 }
 /* end canon: send_all */
 
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
+static int
+say_listening(int sd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	in_port_t port;
+
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
+}
+/* end canon: say_listening */
+
 /*
  * Tells the client cfd, and stdout, where it came from.  An IPv4 client of a
  * dual-stack socket arrives as an IPv4-mapped IPv6 address, ::ffff:a.b.c.d
@@ -96,7 +161,7 @@ send_all(int fd, const char *buf, size_t len)
  * only a failing stdout returns -1.
  */
 static int
-report(int cfd, const struct sockaddr_storage *ss, socklen_t sslen)
+tell_peer(int cfd, const struct sockaddr_storage *ss, socklen_t sslen)
 {
 	char host[NI_MAXHOST], line[NI_MAXHOST + 16];
 	const char *family = "IPv4";	/* only from an AF_INET socket: not here */
@@ -177,6 +242,39 @@ listen_on(const char *port, int v6only)
 	return -1;
 }
 
+/* How long a client has to finish sending and close, and how much of it is read. */
+#define DRAIN_MS 1000
+#define DRAIN_MAX 65536
+
+/*
+ * Closing a socket with unread bytes in its receive buffer makes the kernel
+ * send a reset instead of a FIN (RFC 1122 4.2.2.13), and a reset can destroy
+ * our line before the client has read it.  So: FIN first (shutdown), then read
+ * and discard what the client sent until its EOF, at most DRAIN_MAX bytes or
+ * DRAIN_MS, then close.
+ */
+static void
+drain_and_close(int cfd)
+{
+	char buf[4096];
+	size_t drained = 0;
+
+	if (shutdown(cfd, SHUT_WR) == 0) {
+		while (drained < DRAIN_MAX) {
+			struct pollfd pfd = { .fd = cfd, .events = POLLIN };
+			ssize_t n;
+
+			if (poll(&pfd, 1, DRAIN_MS) != 1)
+				break;
+			n = recv(cfd, buf, sizeof buf, MSG_DONTWAIT);
+			if (n <= 0)
+				break;
+			drained += (size_t)n;
+		}
+	}
+	close(cfd);
+}
+
 enum served { STOPPED, ACCEPT_FAILED, STDOUT_FAILED };
 
 /*
@@ -190,7 +288,7 @@ enum served { STOPPED, ACCEPT_FAILED, STDOUT_FAILED };
 static enum served
 serve(int lfd, const sigset_t *waitmask)
 {
-	while (!stop) {
+	while (!stop_requested) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		struct sockaddr_storage ss = { 0 };	/* accept fills it */
 		socklen_t sslen = sizeof ss;
@@ -211,8 +309,8 @@ serve(int lfd, const sigset_t *waitmask)
 			warn("accept");
 			return ACCEPT_FAILED;
 		}
-		rc = report(cfd, &ss, sslen);
-		close(cfd);
+		rc = tell_peer(cfd, &ss, sslen);
+		drain_and_close(cfd);
 		if (rc == -1) {
 			warn("stdout");
 			return STDOUT_FAILED;
@@ -224,15 +322,13 @@ serve(int lfd, const sigset_t *waitmask)
 static void
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-6] PORT\n", prog);
+	fprintf(stderr, "usage: %s [-6] PORT   (PORT a decimal number 0..65535)\n", prog);
 }
 
 int
 main(int argc, char *argv[])
 {
-	/* No SA_RESTART: a blocking call that a signal interrupts fails with EINTR. */
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = 0 };
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	enum served how;
 	uint16_t port;
 	int ch, v6only = 0, lfd;
@@ -249,21 +345,14 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigemptyset(&sa.sa_mask);
-	if (sigprocmask(SIG_BLOCK, &block, &waitmask) == -1)
-		err(EX_OSERR, "sigprocmask");
-	if (sigaction(SIGTERM, &sa, NULL) == -1 || sigaction(SIGINT, &sa, NULL) == -1)
+	/* Before the socket exists: once the port is bound, a signal must find the handler. */
+	if (catch_signals(&waitmask) == -1)
 		err(EX_OSERR, "sigaction");
-	/* waitmask, the mask we started with, must not hold the two either. */
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-
 	lfd = listen_on(argv[optind], v6only);
 	if (lfd == -1)
 		return EX_OSERR;
+	if (say_listening(lfd) == -1)
+		err(EX_OSERR, "getsockname");
 	how = serve(lfd, &waitmask);
 	close(lfd);
 	switch (how) {

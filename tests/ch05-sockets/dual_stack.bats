@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # dual_stack: one IPv6 socket for both families; IPv4 peers show as ::ffff:a.b.c.d.
 load ../helper
+load ../lib/ours
 program DUAL_STACK ch05-sockets/dual_stack
 
 # The local address column of the listening socket on $1, as ss prints it.
@@ -137,4 +138,46 @@ server_said() {
 	done
 	run -64 "$DUAL_STACK" ""
 	assert_output --partial usage
+}
+
+@test "dual_stack: port 0 says 'listening on port N' on stderr" {
+	assert_says_listening tcp "$DUAL_STACK"
+}
+
+@test "dual_stack: stdout a closed pipe is exit 74 with a message, not a death by SIGPIPE" {
+	port=$(free_port)
+	start_closed_stdout tcp "$port" "$DUAL_STACK" "$port"
+	client nc 127.0.0.1 "$port" </dev/null >/dev/null || true
+	status=$(closed_stdout_status)
+	[ "$status" -eq 74 ] || fail "a client connected, stdout a closed pipe: expected exit 74, got $status (141 = SIGPIPE); stderr: $(cat "$SERVER_ERR")"
+	grep -q 'stdout' "$SERVER_ERR" || fail "no message naming stdout on stderr: $(cat "$SERVER_ERR")"
+}
+
+# Closing with the client's bytes unread sends a reset, which can destroy the
+# server's line before the client reads it.  Five clients that send a line at once.
+@test "dual_stack: a client that sends a line gets the answer and a clean EOF, not a reset" {
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run client "$PYTHON" - "$port" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"hello from the client\n")
+    got = b""
+    try:
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+    except ConnectionResetError:
+        print(f"client {i}: sent a line, got {got!r} then a reset instead of EOF")
+        sys.exit(1)
+    s.close()
+    if got != b"::ffff:127.0.0.1\tIPv4-mapped\n":
+        print(f"client {i}: sent a line, expected the family line, got {got!r}")
+        sys.exit(1)
+PY
+	[ "$status" -eq 0 ] || fail "$output (server $(server_state "$SERVER_PID"))"
 }

@@ -5,6 +5,7 @@
 # garbage do not stop it.
 load ../helper
 load ../lib/ch06_uniplex
+load ../lib/ours
 program RECV_1_TCP ch06-uniplex/recv_1_tcp
 
 # wait_queued PORT N: the listening socket's accept queue (its Recv-Q in ss) holds N.
@@ -252,4 +253,8 @@ half_close() {
 		run -64 client "$RECV_1_TCP" "$port"
 		assert_output --partial usage
 	done
+}
+
+@test "recv_1_tcp: port 0 says 'listening on port N' on stderr" {
+	assert_says_listening tcp "$RECV_1_TCP"
 }

@@ -4,6 +4,7 @@
 # reported as truncated with the real length; SIGUSR1 reports, SIGTERM ends it (0).
 load ../helper
 load ../lib/ch06_uniplex
+load ../lib/ours
 program RECV_GAI_UDP ch06-uniplex/recv_gai_udp
 
 # expect_datagram HOST SRCPORT DATAFILE: the server's whole output is the report of
@@ -171,4 +172,17 @@ sends_nuls() {
 		run -64 client "$RECV_GAI_UDP" "$port"
 		assert_output --partial usage
 	done
+}
+
+@test "recv_gai_udp: port 0 says 'listening on port N' on stderr" {
+	assert_says_listening udp "$RECV_GAI_UDP"
+}
+
+@test "recv_gai_udp: stdout a closed pipe is exit 74 with a message, not a death by SIGPIPE" {
+	port=$(free_port)
+	start_closed_stdout udp "$port" "$RECV_GAI_UDP" "$port"
+	printf 'hello' | client nc -u -w1 127.0.0.1 "$port" || true
+	status=$(closed_stdout_status)
+	[ "$status" -eq 74 ] || fail "a datagram sent, stdout a closed pipe: expected exit 74, got $status (141 = SIGPIPE); stderr: $(cat "$SERVER_ERR")"
+	grep -q 'stdout' "$SERVER_ERR" || fail "no message naming stdout on stderr: $(cat "$SERVER_ERR")"
 }

@@ -7,6 +7,7 @@
 load ../helper
 load ../lib/ch06_uniplex
 load ../lib/ch07_servers
+load ../lib/ours
 program RECV_POLL_TCP ch07-multiplex/recv_poll_tcp
 
 @test "recv_poll_tcp: three clients at once are all served at once (::1)" {
@@ -67,4 +68,8 @@ program RECV_POLL_TCP ch07-multiplex/recv_poll_tcp
 
 @test "recv_poll_tcp: bad arguments are usage errors (64)" {
 	ch07_usage "$RECV_POLL_TCP"
+}
+
+@test "recv_poll_tcp: port 0 says 'listening on port N' on stderr" {
+	assert_says_listening tcp "$RECV_POLL_TCP"
 }

@@ -7,6 +7,7 @@
 load ../helper
 load ../lib/ch06_uniplex
 load ../lib/ch07_servers
+load ../lib/ours
 program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 
 @test "recv_select_tcp: three clients at once are all served at once (::1)" {
@@ -111,4 +112,8 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 	assert_output "received $((1030 - refused)) refused $((refused + 1)) closed $((1030 - refused)) reset 0 open 0 data $((1030 - refused))"
 	run -0 peer tcp-send ::1 "$port" 'served again'
 	wait_for_output ' (12 bytes)'
+}
+
+@test "recv_select_tcp: port 0 says 'listening on port N' on stderr" {
+	assert_says_listening tcp "$RECV_SELECT_TCP"
 }

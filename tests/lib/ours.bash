@@ -40,3 +40,22 @@ assert_says_listening() {
 	[ -n "$(ss "$flags" "sport = :$port" | grep "pid=$SERVER_PID,")" ] ||
 		fail "'$line', but the server (pid $SERVER_PID) holds no $proto socket on port $port: $(ss "$flags" "sport = :$port")"
 }
+
+# start_closed_stdout P PORT PROG [ARGS...]: PROG started with stdout a pipe whose
+# reader has gone (as `prog | head -0` leaves it), waiting until PORT is bound.
+# closed_stdout_status: after the caller made PROG write, its exit status (141 is
+# a death by SIGPIPE), or fails if it does not end.
+start_closed_stdout() {
+	local proto=$1 port=$2
+	shift 2
+	export CLOSED_STATUS=$BATS_TEST_TMPDIR/closed.status SERVER_ERR=$BATS_TEST_TMPDIR/closed.err
+	# The reader (true) exits at once; the writer's status is PIPESTATUS[0].
+	start_bg bash -c '"$@" 2>"$SERVER_ERR" </dev/null | true; echo "${PIPESTATUS[0]}" >"$CLOSED_STATUS"' _ "$@"
+	SERVER_PID=$BG_PID
+	wait_listening "$proto" "$port"
+}
+
+closed_stdout_status() {
+	wait_exit "$SERVER_PID" || fail "with stdout a closed pipe, the server did not end after writing"
+	cat "$CLOSED_STATUS"
+}
