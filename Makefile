@@ -176,6 +176,8 @@ tsan:
 # tiny configuration (seconds) for `make check`, so that they cannot rot.
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH      := $(BENCH_SRCS:.c=)
+# `make` builds them too (the all: line above comes before BENCH is set, so it cannot).
+all: $(BENCH)
 BENCH_POOL := $(basename $(shell grep -l 'worker_pool\.h"' $(BENCH_SRCS) /dev/null 2>/dev/null))
 $(BENCH): %: %.c .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS) -pthread
@@ -253,7 +255,7 @@ clean:
 	find ch* exercises tests bench -type d -name __pycache__ -prune -exec rm -rf {} +
 
 help:
-	@echo 'make [all]            build every program next to its source'
+	@echo 'make [all]            build every program next to its source, and the benchmarks of bench/'
 	@echo 'make ch05             build one chapter (and its exercises): $(CHAPTERS)'
 	@echo 'make check            build with -Werror, then run every bats suite'
 	@echo 'make check-ch05       the same for one chapter'
