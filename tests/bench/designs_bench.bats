@@ -35,9 +35,12 @@ design_echoes() {
 	port=$(free_port)
 	start_server tcp "$port" "$ECHO_DESIGNS" "$1" "$port"
 	wait_for_output "listening on port $port" "$SERVER_ERR"
-	echo_check ::1 "$port"
-	echo_check 127.0.0.1 "$port"
-	run -0 client sh -c "printf 'one line\n' | nc -N ::1 $port"
+	local host
+	for host in "${LOOPBACKS[@]}"; do
+		echo_check "$host" "$port"
+	done
+	# ${LOOPBACKS[-1]}: ::1, or 127.0.0.1 on a host without IPv6.
+	run -0 client sh -c "printf 'one line\n' | nc -N ${LOOPBACKS[-1]} $port"
 	assert_output 'one line'
 	kill -TERM "$SERVER_PID"
 	wait_exit "$SERVER_PID"
@@ -142,7 +145,7 @@ design_echoes() {
 	local port host
 	port=$(free_port)
 	start_server tcp "$port" "$ECHO_DESIGNS" epoll "$port"
-	for host in ::1 127.0.0.1; do
+	for host in "${LOOPBACKS[@]}"; do
 		run -0 client "$LOADGEN" -c 3 -n 30 -r 2 conn "$host" "$port"
 		assert_line --index 0 --regexp '^conn clients=3 conns=30 errors=0 seconds=[0-9.]+ per_second=[0-9.]+$'
 		[ "${#lines[@]}" -eq 2 ]

@@ -76,6 +76,7 @@ run_in_private_hosts() {
 }
 
 @test "interrupted_connect connects to a listener on ::1 without interruption" {
+	needs_ipv6
 	connected_at_once ::1
 }
 
@@ -84,6 +85,7 @@ run_in_private_hosts() {
 }
 
 @test "interrupted_connect to ::1: interrupted by the alarm, finished with poll" {
+	needs_ipv6
 	interrupted_then_connected ::1
 }
 
@@ -92,6 +94,7 @@ run_in_private_hosts() {
 }
 
 @test "interrupted_connect exits 69 when ::1 refuses" {
+	needs_ipv6
 	refused ::1
 }
 

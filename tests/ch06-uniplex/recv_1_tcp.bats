@@ -71,6 +71,7 @@ uniplex() {
 }
 
 @test "recv_1_tcp: a second client is served only after the first closes (::1)" {
+	needs_ipv6
 	uniplex ::1
 }
 
@@ -90,6 +91,7 @@ big_stream() {
 }
 
 @test "recv_1_tcp: 1 MiB of binary data from nc on ::1 arrives intact" {
+	needs_ipv6
 	big_stream ::1
 }
 
@@ -111,6 +113,7 @@ garbage() {
 }
 
 @test "recv_1_tcp: every byte value arrives intact, and the server goes on (::1)" {
+	needs_ipv6
 	garbage ::1
 }
 
@@ -140,6 +143,7 @@ reset_mid_stream() {
 }
 
 @test "recv_1_tcp: a client that resets mid-stream does not stop the server (::1)" {
+	needs_ipv6
 	reset_mid_stream ::1
 }
 
@@ -162,6 +166,7 @@ reset_at_once() {
 }
 
 @test "recv_1_tcp: clients that connect and reset at once do not stop the server (::1)" {
+	needs_ipv6
 	reset_at_once ::1
 }
 
@@ -187,6 +192,7 @@ half_close() {
 }
 
 @test "recv_1_tcp: a half-close gets the server's EOF back (::1)" {
+	needs_ipv6
 	half_close ::1
 }
 
@@ -199,7 +205,8 @@ half_close() {
 	port=$(free_port)
 	start_server tcp "$port" "$RECV_1_TCP" "$port"
 	kick_until USR1 "$SERVER_PID" '0 connections accepted' "$SERVER_ERR"
-	run -0 peer tcp-send ::1 "$port" one
+	# ${LOOPBACKS[-1]}: ::1, or 127.0.0.1 on a host without IPv6.
+	run -0 peer tcp-send "${LOOPBACKS[-1]}" "$port" one
 	wait_for_output ' (3 bytes)'
 	start_py tcp-hold 127.0.0.1 "$port" two
 	a=$BG_PID
@@ -225,7 +232,7 @@ half_close() {
 
 	port=$(free_port)
 	start_server tcp "$port" "$RECV_1_TCP" "$port"
-	start_py tcp-hold ::1 "$port" busy
+	start_py tcp-hold "${LOOPBACKS[-1]}" "$port" busy
 	wait_for_output busy
 	kill -TERM "$SERVER_PID"
 	wait_exit "$SERVER_PID"

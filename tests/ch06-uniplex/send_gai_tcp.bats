@@ -21,6 +21,7 @@ sends_exactly() {
 }
 
 @test "send_gai_tcp: 'hello world' arrives at nc -l on ::1 exactly" {
+	needs_ipv6
 	sends_exactly ::1 'hello world'
 }
 
@@ -31,6 +32,7 @@ sends_exactly() {
 # One argument cannot exceed 131071 bytes on Linux (MAX_ARG_STRLEN is 32 pages), so a
 # 1 MiB MESSAGE cannot be passed at all (execve fails with E2BIG): this is the largest.
 @test "send_gai_tcp: the largest message argv holds (131071 bytes) arrives at ::1 exactly" {
+	needs_ipv6
 	sends_exactly ::1 "$(random_text 131071)"
 }
 
@@ -39,8 +41,10 @@ sends_exactly() {
 }
 
 @test "send_gai_tcp: an empty message is a connection that closes at once (::1, 127.0.0.1)" {
-	sends_exactly ::1 ''
-	sends_exactly 127.0.0.1 ''
+	local host
+	for host in "${LOOPBACKS[@]}"; do
+		sends_exactly "$host" ''
+	done
 }
 
 # The peer reads to our EOF, then keeps the connection open: the client must still
@@ -61,6 +65,7 @@ waits_for_close() {
 }
 
 @test "send_gai_tcp: half-closes, then waits for the peer to close (::1)" {
+	needs_ipv6
 	waits_for_close ::1
 }
 
@@ -69,6 +74,7 @@ waits_for_close() {
 }
 
 @test "send_gai_tcp: nothing listening on ::1 is 'Connection refused' and 69" {
+	needs_ipv6
 	run -69 client "$SEND_GAI_TCP" ::1 "$(free_port)" hello
 	assert_output --partial 'Connection refused'
 }

@@ -11,6 +11,7 @@ load ../lib/ours
 program RECV_EPOLL_TCP ch07-multiplex/recv_epoll_tcp
 
 @test "recv_epoll_tcp: three clients at once are all served at once (::1)" {
+	needs_ipv6
 	ch07_three_at_once "$RECV_EPOLL_TCP" ::1
 }
 
@@ -23,6 +24,7 @@ program RECV_EPOLL_TCP ch07-multiplex/recv_epoll_tcp
 }
 
 @test "recv_epoll_tcp: every byte value and 1 MiB of random bytes arrive intact (::1)" {
+	needs_ipv6
 	ch07_binary "$RECV_EPOLL_TCP" ::1
 }
 
@@ -31,6 +33,7 @@ program RECV_EPOLL_TCP ch07-multiplex/recv_epoll_tcp
 }
 
 @test "recv_epoll_tcp: a half-close gets the server's EOF back (::1)" {
+	needs_ipv6
 	ch07_half_close "$RECV_EPOLL_TCP" ::1
 }
 

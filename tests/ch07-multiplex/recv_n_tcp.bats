@@ -11,6 +11,7 @@ load ../lib/ours
 program RECV_N_TCP ch07-multiplex/recv_n_tcp
 
 @test "recv_n_tcp: three clients at once are all served at once (::1)" {
+	needs_ipv6
 	ch07_three_at_once "$RECV_N_TCP" ::1
 }
 
@@ -29,7 +30,7 @@ program RECV_N_TCP ch07-multiplex/recv_n_tcp
 	local port
 	port=$(free_port)
 	start_server tcp "$port" "$RECV_N_TCP" "$port"
-	start_py tcp-hold ::1 "$port" busy
+	start_py tcp-hold "${LOOPBACKS[-1]}" "$port" busy
 	wait_for_output busy
 	[ "$(children "$SERVER_PID")" -eq 1 ]
 	run ss -Hltnp "sport = :$port"
@@ -38,6 +39,7 @@ program RECV_N_TCP ch07-multiplex/recv_n_tcp
 }
 
 @test "recv_n_tcp: every byte value and 1 MiB of random bytes arrive intact (::1)" {
+	needs_ipv6
 	ch07_binary "$RECV_N_TCP" ::1
 }
 
@@ -46,6 +48,7 @@ program RECV_N_TCP ch07-multiplex/recv_n_tcp
 }
 
 @test "recv_n_tcp: a half-close gets the server's EOF back (::1)" {
+	needs_ipv6
 	ch07_half_close "$RECV_N_TCP" ::1
 }
 

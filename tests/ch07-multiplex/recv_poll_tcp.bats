@@ -11,6 +11,7 @@ load ../lib/ours
 program RECV_POLL_TCP ch07-multiplex/recv_poll_tcp
 
 @test "recv_poll_tcp: three clients at once are all served at once (::1)" {
+	needs_ipv6
 	ch07_three_at_once "$RECV_POLL_TCP" ::1
 }
 
@@ -23,6 +24,7 @@ program RECV_POLL_TCP ch07-multiplex/recv_poll_tcp
 }
 
 @test "recv_poll_tcp: every byte value and 1 MiB of random bytes arrive intact (::1)" {
+	needs_ipv6
 	ch07_binary "$RECV_POLL_TCP" ::1
 }
 
@@ -31,6 +33,7 @@ program RECV_POLL_TCP ch07-multiplex/recv_poll_tcp
 }
 
 @test "recv_poll_tcp: a half-close gets the server's EOF back (::1)" {
+	needs_ipv6
 	ch07_half_close "$RECV_POLL_TCP" ::1
 }
 

@@ -11,6 +11,7 @@ load ../lib/ours
 program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 
 @test "recv_select_tcp: three clients at once are all served at once (::1)" {
+	needs_ipv6
 	ch07_three_at_once "$RECV_SELECT_TCP" ::1
 }
 
@@ -23,6 +24,7 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 }
 
 @test "recv_select_tcp: every byte value and 1 MiB of random bytes arrive intact (::1)" {
+	needs_ipv6
 	ch07_binary "$RECV_SELECT_TCP" ::1
 }
 
@@ -31,6 +33,7 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 }
 
 @test "recv_select_tcp: a half-close gets the server's EOF back (::1)" {
+	needs_ipv6
 	ch07_half_close "$RECV_SELECT_TCP" ::1
 }
 
@@ -98,7 +101,7 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 	# A newcomer while they are held: refused at once.  It sees EOF, or a reset when
 	# the server closed with its "late" unread (TCP resets then: RFC 1122, 4.2.2.13),
 	# which can reach it before its shutdown (ENOTCONN, errno 107).
-	run peer tcp-send ::1 "$port" late
+	run peer tcp-send "${LOOPBACKS[-1]}" "$port" late
 	[ "$status" -ne 124 ]
 	assert_output --regexp 'EOF after 0 bytes|ConnectionResetError|BrokenPipeError|Errno 107'
 	wait_lines '^Refused ' $((refused + 1))
@@ -110,7 +113,7 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 	wait_lines '^Closed .* \(4 bytes\)$' $((1030 - refused))
 	run check_output
 	assert_output "received $((1030 - refused)) refused $((refused + 1)) closed $((1030 - refused)) reset 0 open 0 data $((1030 - refused))"
-	run -0 peer tcp-send ::1 "$port" 'served again'
+	run -0 peer tcp-send "${LOOPBACKS[-1]}" "$port" 'served again'
 	wait_for_output ' (12 bytes)'
 }
 

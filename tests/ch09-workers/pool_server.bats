@@ -45,6 +45,7 @@ many() {
 }
 
 @test "pool_server echoes 50 concurrent clients over ::1, each its own binary data, with 4 workers" {
+	needs_ipv6
 	many ::1
 }
 
@@ -61,6 +62,7 @@ refuse() {
 }
 
 @test "pool_server closes a connection when 64 wait for the only worker, serves those 64 (::1)" {
+	needs_ipv6
 	refuse ::1
 }
 
@@ -69,21 +71,22 @@ refuse() {
 }
 
 @test "pool_server exits 0 on SIGTERM at once, although an idle client of each family is connected" {
-	local out6=$BATS_TEST_TMPDIR/idle6 out4=$BATS_TEST_TMPDIR/idle4 pid6 pid4
+	local i pids=()
 	serve 2
-	start_bg client "$PYTHON" "$CLIENTS" idle ::1 "$PORT" >"$out6"
-	pid6=$BG_PID
-	start_bg client "$PYTHON" "$CLIENTS" idle 127.0.0.1 "$PORT" >"$out4"
-	pid4=$BG_PID
-	wait_for_output ready "$out6"
-	wait_for_output ready "$out4"
+	for i in "${!LOOPBACKS[@]}"; do
+		start_bg client "$PYTHON" "$CLIENTS" idle "${LOOPBACKS[i]}" "$PORT" >"$BATS_TEST_TMPDIR/idle$i"
+		pids+=("$BG_PID")
+	done
+	for i in "${!LOOPBACKS[@]}"; do
+		wait_for_output ready "$BATS_TEST_TMPDIR/idle$i"
+	done
 	# 5 s, half the idle timeout: a server that merely outwaits its clients fails.
 	stop_server 5
 	# Each client saw its connection end, with nothing more sent.
-	wait_exit "$pid6"
-	assert_equal "$EXIT_STATUS" 0
-	wait_exit "$pid4"
-	assert_equal "$EXIT_STATUS" 0
+	for i in "${pids[@]}"; do
+		wait_exit "$i"
+		assert_equal "$EXIT_STATUS" 0
+	done
 }
 
 pending() {
@@ -101,6 +104,7 @@ pending() {
 }
 
 @test "pool_server on SIGTERM still echoes what a queued client had sent, then closes (::1)" {
+	needs_ipv6
 	pending ::1
 }
 
@@ -112,26 +116,25 @@ pending() {
 	PORT=$(free_port)
 	# Background jobs of a non-interactive shell ignore SIGINT: restore its default.
 	start_server tcp "$PORT" env --default-signal=INT "$POOL_SERVER" "$PORT" 2
-	run -0 client "$PYTHON" "$CLIENTS" many ::1 "$PORT" 2
+	run -0 client "$PYTHON" "$CLIENTS" many "${LOOPBACKS[-1]}" "$PORT" 2
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"
 	assert_equal "$EXIT_STATUS" 0
 }
 
 @test "pool_server disconnects a client silent for 10 s (both families)" {
-	local out6=$BATS_TEST_TMPDIR/silent6 out4=$BATS_TEST_TMPDIR/silent4 pid6 pid4
+	local i pids=()
 	serve 2
-	start_bg timeout 30 "$PYTHON" "$CLIENTS" silent ::1 "$PORT" >"$out6"
-	pid6=$BG_PID
-	start_bg timeout 30 "$PYTHON" "$CLIENTS" silent 127.0.0.1 "$PORT" >"$out4"
-	pid4=$BG_PID
-	NETPROG_TIMEOUT=30 wait_exit "$pid6"
-	assert_equal "$EXIT_STATUS" 0
-	NETPROG_TIMEOUT=30 wait_exit "$pid4"
-	assert_equal "$EXIT_STATUS" 0
-	run cat "$out6" "$out4"
-	assert_line --index 0 --regexp '^closed after (10|11|12) s with 0 bytes$'
-	assert_line --index 1 --regexp '^closed after (10|11|12) s with 0 bytes$'
+	for i in "${!LOOPBACKS[@]}"; do
+		start_bg timeout 30 "$PYTHON" "$CLIENTS" silent "${LOOPBACKS[i]}" "$PORT" >"$BATS_TEST_TMPDIR/silent$i"
+		pids+=("$BG_PID")
+	done
+	for i in "${!LOOPBACKS[@]}"; do
+		NETPROG_TIMEOUT=30 wait_exit "${pids[i]}"
+		assert_equal "$EXIT_STATUS" 0
+		run cat "$BATS_TEST_TMPDIR/silent$i"
+		assert_output --regexp '^closed after (10|11|12) s with 0 bytes$'
+	done
 	stop_server
 }
 
@@ -142,8 +145,10 @@ pending() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output --regexp '^listening on port [1-9][0-9]*$'
 	PORT=${output##* }
-	run -0 client "$PYTHON" "$CLIENTS" many 127.0.0.1 "$PORT" 3
-	run -0 client "$PYTHON" "$CLIENTS" many ::1 "$PORT" 3
+	local host
+	for host in "${LOOPBACKS[@]}"; do
+		run -0 client "$PYTHON" "$CLIENTS" many "$host" "$PORT" 3
+	done
 	stop_server
 }
 
