@@ -12,8 +12,12 @@
  *          ::1               IPv6
  *          ::ffff:127.0.0.1  IPv4-mapped
  *        "listening on port N" on stderr once it accepts (N the kernel's choice for 0).
- * exit:  0 after SIGTERM or SIGINT, 64 usage, 71 no IPv6 in the kernel,
- *        socket/bind/listen/accept failed (PORT in use), 74 stdout failed (a closed
+ *        On a host without IPv6 (disabled, as in a container on Docker's default
+ *        bridge network) one line on stderr says so; IPv4 clients are served all
+ *        the same.  A kernel without IPv6 at all gets a plain IPv4 socket instead
+ *        (clients then show as a.b.c.d, IPv4), and one line on stderr says so.
+ * exit:  0 after SIGTERM or SIGINT, 64 usage, 69 -6 on a kernel without IPv6,
+ *        71 socket/bind/listen/accept failed (PORT in use), 74 stdout failed (a closed
  *        pipe included: SIGPIPE is ignored)
  * try:   ./dual_stack 5000     and elsewhere:  nc ::1 5000;  nc 127.0.0.1 5000
  * text:  chapter 5, "Dual Stack" and "Signal Handling"
@@ -164,7 +168,7 @@ static int
 tell_peer(int cfd, const struct sockaddr_storage *ss, socklen_t sslen)
 {
 	char host[NI_MAXHOST], line[NI_MAXHOST + 16];
-	const char *family = "IPv4";	/* only from an AF_INET socket: not here */
+	const char *family = "IPv4";	/* from the AF_INET fallback only */
 	int rc, len;
 
 	rc = getnameinfo((const struct sockaddr *)ss, sslen, host, sizeof host,
@@ -184,33 +188,72 @@ tell_peer(int cfd, const struct sockaddr_storage *ss, socklen_t sslen)
 	return 0;
 }
 
-/* The listening socket on [::]:port, IPv4 clients too unless v6only. */
+/*
+ * Whether this host has IPv6 to speak of: ::1 can be bound.  With IPv6
+ * disabled (net.ipv6.conf.*.disable_ipv6=1) the kernel still makes AF_INET6
+ * sockets, binds [::] and maps IPv4 clients into it, but has no IPv6 address,
+ * not even ::1, so no IPv6 client can ever come.
+ */
+static int
+host_has_ipv6(void)
+{
+	const struct addrinfo hints = {
+		.ai_family = AF_INET6,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+	};
+	struct addrinfo *res;
+	int fd, ok;
+
+	if (getaddrinfo("::1", "0", &hints, &res) != 0)
+		return 0;
+	fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+	ok = fd != -1 && bind(fd, res->ai_addr, res->ai_addrlen) == 0;
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(res);
+	return ok;
+}
+
+/*
+ * The listening socket on [::]:port, IPv4 clients too unless v6only; on a
+ * kernel without IPv6 (EAFNOSUPPORT) and without v6only, 0.0.0.0:port.
+ */
 static int
 listen_on(const char *port, int v6only)
 {
-	const struct addrinfo hints = {
+	struct addrinfo hints = {
 		.ai_family = AF_INET6,
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
 	};
 	struct addrinfo *res;
-	int lfd, rc, one = 1;
+	int lfd, one = 1;
 
-	rc = getaddrinfo(NULL, port, &hints, &res);
-	if (rc != 0) {
-		if (rc == EAI_SYSTEM)
-			warn("getaddrinfo");
-		else
-			warnx("getaddrinfo: %s", gai_strerror(rc));
-		return -1;
+	for (;;) {
+		int rc = getaddrinfo(NULL, port, &hints, &res);
+
+		if (rc != 0) {
+			if (rc == EAI_SYSTEM)
+				warn("getaddrinfo");
+			else
+				warnx("getaddrinfo: %s", gai_strerror(rc));
+			return -1;
+		}
+		lfd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+		if (lfd != -1 || errno != EAFNOSUPPORT || hints.ai_family != AF_INET6)
+			break;
+		freeaddrinfo(res);
+		if (v6only) {
+			warnx("-6: this kernel has no IPv6 (socket AF_INET6: %s)",
+			    strerror(EAFNOSUPPORT));
+			return -2;
+		}
+		warnx("this kernel has no IPv6: serving IPv4 clients only, on 0.0.0.0");
+		hints.ai_family = AF_INET;
 	}
-	lfd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
 	if (lfd == -1) {
-		int saved = errno;
-
-		/* No IPv4 fallback: an IPv6 socket is the point of this program. */
-		warn("socket AF_INET6%s", saved == EAFNOSUPPORT ?
-		    " (this kernel has no IPv6, which dual_stack needs)" : "");
+		warn("socket");
 		freeaddrinfo(res);
 		return -1;
 	}
@@ -218,12 +261,13 @@ listen_on(const char *port, int v6only)
 	 * The default comes from net.ipv6.bindv6only; say what we want.
 	 * SO_REUSEADDR: a restart need not wait for old connections' TIME_WAIT.
 	 */
-	if (setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) == -1)
+	if (res->ai_family == AF_INET6 &&
+	    setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) == -1)
 		warn("setsockopt IPV6_V6ONLY");
 	else if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
 		warn("setsockopt SO_REUSEADDR");
 	else if (bind(lfd, res->ai_addr, res->ai_addrlen) == -1)
-		warn("bind [::]:%s", port);
+		warn("bind %s:%s", res->ai_family == AF_INET6 ? "[::]" : "0.0.0.0", port);
 	else if (listen(lfd, SOMAXCONN) == -1)
 		warn("listen");
 	/*
@@ -234,6 +278,10 @@ listen_on(const char *port, int v6only)
 	else if (fcntl(lfd, F_SETFL, O_NONBLOCK) == -1)
 		warn("fcntl O_NONBLOCK");
 	else {
+		if (res->ai_family == AF_INET6 && !host_has_ipv6())
+			warnx("this host has no IPv6 (::1 cannot be bound): %s",
+			    v6only ? "with -6 no client can come" :
+			    "only IPv4 clients can come, as ::ffff:a.b.c.d");
 		freeaddrinfo(res);
 		return lfd;
 	}
@@ -349,6 +397,8 @@ main(int argc, char *argv[])
 	if (catch_signals(&waitmask) == -1)
 		err(EX_OSERR, "sigaction");
 	lfd = listen_on(argv[optind], v6only);
+	if (lfd == -2)
+		return EX_UNAVAILABLE;
 	if (lfd == -1)
 		return EX_OSERR;
 	if (say_listening(lfd) == -1)

@@ -21,6 +21,14 @@
 #   LOOPBACKS               the loopback addresses to loop over, (127.0.0.1 ::1), or
 #                           (127.0.0.1) on a host without IPv6.  No test uses ::1 without
 #                           saying so: a helper's default address is 127.0.0.1.
+#   in_no_ipv6 SCRIPT [ARG...]   run the bash SCRIPT under tests/no-ipv6 (skip the test where
+#                           no network namespace can be made); inside: wait_listening,
+#                           wait_exit, $NETPROG_TIMEOUT and the exported program variables
+#   no_inet6_prefix         set the array NO_INET6 to a command prefix under which a command
+#                           (exec'd: its PID is the command's) gets EAFNOSUPPORT from
+#                           socket(AF_INET6, ...), as on a kernel without IPv6:
+#                           start_server tcp "$port" "${NO_INET6[@]}" "$PROG" "$port"
+#                           (tests/lib/no_inet6.c, preloaded; built once per run with $CC)
 #   assert_bad_ports PROG   PROG PORT exits 64, with a message and nothing on stdout, for every
 #                           PORT that is not a decimal number in 0..65535
 #   assert_bad_argc PROG    PROG with no argument and with two exits 64 with a message
@@ -90,6 +98,27 @@ if netprog_has_ipv6; then
 else
 	LOOPBACKS=(127.0.0.1)
 fi
+
+in_no_ipv6() {
+	local script=$1
+	shift
+	"$NETPROG_TOP/tests/no-ipv6" true 2>/dev/null ||
+		skip "no network namespace can be made here (tests/no-ipv6 fails)"
+	NETPROG_TIMEOUT=$NETPROG_TIMEOUT "$NETPROG_TOP/tests/no-ipv6" bash -c "
+		$(declare -f wait_listening wait_exit)
+		$script" bash "$@"
+}
+
+no_inet6_prefix() {
+	local so=${BATS_RUN_TMPDIR:?}/no_inet6.so
+	if [ ! -s "$so" ]; then
+		"${CC:-cc}" -shared -fPIC -o "$so.$$" "$NETPROG_TOP/tests/lib/no_inet6.c" -ldl ||
+			{ echo "cannot build tests/lib/no_inet6.c with ${CC:-cc}" >&2; return 1; }
+		mv -f "$so.$$" "$so"
+	fi
+	# Added to LD_PRELOAD when the command starts, so that start_server's stdbuf keeps its own.
+	NO_INET6=(sh -c 'LD_PRELOAD="$0${LD_PRELOAD:+:$LD_PRELOAD}" exec "$@"' "$so")
+}
 
 # program VAR path: grading convention.  The suite runs $VAR, named after the
 # program in capitals (IF_LIST for if_list), or our build when VAR is unset.

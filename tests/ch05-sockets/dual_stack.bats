@@ -142,6 +142,56 @@ server_said() {
 	fi
 }
 
+@test "dual_stack says nothing on stderr where the host has IPv6" {
+	needs_ipv6
+	port=$(free_port)
+	start_server tcp "$port" "$DUAL_STACK" "$port"
+	run -0 client nc 127.0.0.1 "$port" </dev/null
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	run cat "$SERVER_ERR"
+	refute_output --partial "IPv6"
+}
+
+@test "dual_stack on a host without IPv6 says so in one line and serves IPv4 clients, mapped" {
+	run -0 --separate-stderr in_no_ipv6 '
+		"$DUAL_STACK" "$2" >/dev/null 2>"$1/err" &
+		pid=$!
+		wait_listening tcp "$2" "$pid" || exit 9
+		timeout 10 nc 127.0.0.1 "$2" </dev/null || exit 10
+		kill -TERM "$pid"
+		wait_exit "$pid" || exit 11
+		echo "status $EXIT_STATUS"' "$BATS_TEST_TMPDIR" "$(free_port)"
+	assert_output $'::ffff:127.0.0.1\tIPv4-mapped\nstatus 0'
+	# Besides "listening on port N", one line, and it says why.
+	run grep -cv '^listening on port ' "$BATS_TEST_TMPDIR/err"
+	assert_output 1
+	run grep 'no IPv6' "$BATS_TEST_TMPDIR/err"
+	assert_success
+}
+
+@test "dual_stack on a kernel without IPv6 (no AF_INET6 sockets) serves IPv4 on 0.0.0.0 and says so" {
+	no_inet6_prefix
+	port=$(free_port)
+	start_server tcp "$port" "${NO_INET6[@]}" "$DUAL_STACK" "$port"
+	run -0 client nc 127.0.0.1 "$port" </dev/null
+	assert_output "127.0.0.1	IPv4"
+	run listening_as "$port"
+	assert_output "0.0.0.0:$port"
+	run grep -cv '^listening on port ' "$SERVER_ERR"
+	assert_output 1
+	run grep 'no IPv6' "$SERVER_ERR"
+	assert_success
+}
+
+@test "dual_stack -6 on a kernel without IPv6 exits 69 with one line that says so" {
+	no_inet6_prefix
+	run -69 --separate-stderr client "${NO_INET6[@]}" "$DUAL_STACK" -6 "$(free_port)"
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "no IPv6"
+}
+
 @test "dual_stack rejects bad arguments with a usage message and 64" {
 	local args
 	for args in "" "1 2" "-6" "-x 5000" "abc" "-1" "65536" "5x" "-6 -6x"; do
