@@ -1,9 +1,11 @@
 /*
  * pool_server - a TCP echo server whose accept loop hands each connection to a pool of threads.
  *
- * usage: pool_server PORT WORKERS      (PORT 0..65535, 0: any free port; WORKERS 1..256)
- * out:   "listening on port N" once it accepts connections; nothing else
- * exit:  0 stopped by SIGTERM or SIGINT, 64 usage (arguments, PORT, WORKERS),
+ * usage: pool_server [-t SECONDS] PORT WORKERS   (PORT 0..65535, 0: any free port;
+ *                                               WORKERS 1..256)
+ *        -t  how long one client may hold a worker in all (1..3600, default 60)
+ * out:   nothing on stdout; "listening on port N" on stderr once it accepts connections
+ * exit:  0 stopped by SIGTERM or SIGINT, 64 usage (arguments, PORT, WORKERS, SECONDS),
  *        70 the pool failed to stop (cannot happen),
  *        71 socket, bind (port in use), listen, signalfd, threads or memory failed
  * try:   ./pool_server 5000 4     and elsewhere:  nc ::1 5000; nc 127.0.0.1 5000
@@ -14,7 +16,10 @@
  * worker, and a connection beyond those is closed at once (refused) rather
  * than queued without bound.  A worker drops a client that sends nothing for
  * 10 s, or does not read its echo for 10 s: otherwise WORKERS silent clients
- * would hold every worker for ever.  On SIGTERM or SIGINT the server stops
+ * would hold every worker for ever.  And a client holds its worker for at
+ * most SECONDS (-t) in all, however it sends: a client that trickles one byte
+ * every few seconds restarts the idle timer each time, but not this deadline.
+ * Refused connections are logged at most once a second, with a count.  On SIGTERM or SIGINT the server stops
  * accepting, echoes to every connection it had accepted what that client had
  * sent by then, closes it, joins the workers, frees everything and exits 0.
  */
@@ -27,6 +32,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +41,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -43,11 +50,14 @@
 #define MAX_WORKERS	256
 #define QUEUE_MAX	64	/* accepted connections that may wait for a worker */
 #define IDLE_SECONDS	10
+#define SESSION_SECONDS	60	/* the default of -t */
+#define SESSION_MAX	3600
 
 /* What a worker needs to serve one connection; the job frees it. */
 struct conn {
 	int cfd;
 	int stopfd;	/* becomes readable (end of file) when the server stops */
+	long long deadline_ms;	/* now_ms() past which the client is dropped (-t) */
 };
 
 /* canon: parse_port (see CONTRIBUTING.md) */
@@ -115,6 +125,56 @@ send_all(int fd, const char *buf, size_t len)
 }
 /* end canon: send_all */
 
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 /*
  * The job: echo one client until it closes, resets, stays silent for
  * IDLE_SECONDS, or the server stops.  It reports nothing: whatever goes
@@ -134,12 +194,17 @@ serve(void *arg)
 
 	for (;;) {
 		if (left == -1) {
-			int ready = poll(pfd, 2, IDLE_SECONDS * 1000);
+			long long rest = c->deadline_ms - now_ms();
+			int ready;
+
+			if (rest <= 0)
+				break;	/* held its worker for SECONDS: the deadline cannot move */
+			ready = poll(pfd, 2, rest < IDLE_SECONDS * 1000 ? (int)rest : IDLE_SECONDS * 1000);
 
 			if (ready == -1 && errno == EINTR)
 				continue;
 			if (ready <= 0)
-				break;	/* silent for IDLE_SECONDS, or poll failed */
+				break;	/* silent for IDLE_SECONDS, the deadline, or poll failed */
 			if (pfd[1].revents != 0) {
 				/*
 				 * Stopping: what the client sent before now is in the
@@ -224,32 +289,38 @@ fail:
 	return -1;
 }
 
+/* canon: say_listening (see CONTRIBUTING.md) */
 /*
- * The port the kernel gave us (PORT itself, or the one it chose for PORT 0),
- * as text in SERV.  Returns 0, or -1 with errno set.
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
  */
 static int
-bound_port(int sd, char *serv, socklen_t servlen)
+say_listening(int sd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
+	in_port_t port;
 
 	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
 		return -1;
-	/* NI_NUMERICSERV: the number itself, not a name from the services database. */
-	if (getnameinfo((struct sockaddr *)&ss, sslen, NULL, 0, serv, servlen, NI_NUMERICSERV) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (ss.ss_family == AF_INET6)
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
 	return 0;
 }
+/* end canon: say_listening */
 
 /*
  * Hands a new connection to the pool.  Any failure refuses it (closes it):
  * one connection more or less is never worth stopping the server for.
  */
 static void
-hand_over(struct thread_safe_queue *q, int cfd, int stopfd)
+hand_over(struct thread_safe_queue *q, int cfd, int stopfd, int session_seconds,
+    struct log_limit *refusals)
 {
 	/* Bounds each send: a client that never reads must not hold a worker for ever. */
 	const struct timeval idle = { .tv_sec = IDLE_SECONDS };
@@ -257,24 +328,27 @@ hand_over(struct thread_safe_queue *q, int cfd, int stopfd)
 	int rc;
 
 	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) == -1) {
-		warn("setsockopt SO_SNDTIMEO: refused a connection");
+		warnx_limited(refusals, "setsockopt SO_SNDTIMEO: %s: refused a connection",
+		    strerror(errno));
 		close(cfd);
 		return;
 	}
 	c = malloc(sizeof *c);
 	if (c == NULL) {
-		warn("malloc: refused a connection");
+		warnx_limited(refusals, "malloc: %s: refused a connection", strerror(errno));
 		close(cfd);
 		return;
 	}
 	c->cfd = cfd;
 	c->stopfd = stopfd;
+	c->deadline_ms = now_ms() + (long long)session_seconds * 1000;
 	rc = tsq_add_job(q, serve, c);
 	if (rc != 0) {
 		if (rc == EAGAIN)
-			warnx("%d connections wait for a worker already: refused one", QUEUE_MAX);
+			warnx_limited(refusals, "%d connections wait for a worker already: refused one",
+			    QUEUE_MAX);
 		else
-			warnx("tsq_add_job: %s: refused a connection", strerror(rc));
+			warnx_limited(refusals, "tsq_add_job: %s: refused a connection", strerror(rc));
 		close(cfd);
 		free(c);
 	}
@@ -312,6 +386,31 @@ gai_exit_status(int rc)
 }
 /* end canon: gai_exit_status */
 
+/* -t SECONDS: a decimal 1..SESSION_MAX, as strict as parse_port.  Returns 0, or -1. */
+static int
+parse_seconds(const char *text, int *seconds)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > SESSION_MAX)
+		return -1;
+	*seconds = (int)value;
+	return 0;
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-t SECONDS] PORT WORKERS   (PORT 0..65535, WORKERS 1..%d, "
+	    "SECONDS 1..%d)\n", prog, MAX_WORKERS, SESSION_MAX);
+	return EX_USAGE;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -328,17 +427,18 @@ main(int argc, char *argv[])
 	struct signalfd_siginfo si;
 	sigset_t stopsigs;
 	const char *what;
-	char serv[NI_MAXSERV];
 	uint16_t port;
 	size_t workers;
-	int lfd, sigfd, stop[2], rc, saved;
+	struct log_limit refusals = { 0 };
+	int lfd, sigfd, stop[2], rc, saved, opt, session_seconds = SESSION_SECONDS;
 
-	if (argc != 3 || parse_port(argv[1], &port) == -1 ||
-	    parse_workers(argv[2], &workers) == -1) {
-		fprintf(stderr, "usage: %s PORT WORKERS   (PORT 0..65535, WORKERS 1..%d)\n",
-		    argv[0], MAX_WORKERS);
-		return EX_USAGE;
+	while ((opt = getopt(argc, argv, "t:")) != -1) {
+		if (opt != 't' || parse_seconds(optarg, &session_seconds) == -1)
+			return usage(argv[0]);
 	}
+	if (argc - optind != 2 || parse_port(argv[optind], &port) == -1 ||
+	    parse_workers(argv[optind + 1], &workers) == -1)
+		return usage(argv[0]);
 
 	/* A client that resets while we write must end that client, not the server. */
 	if (sigaction(SIGPIPE, &ignore, NULL) == -1)
@@ -359,7 +459,7 @@ main(int argc, char *argv[])
 	if (sigfd == -1)
 		err(EX_OSERR, "signalfd");
 
-	rc = getaddrinfo(NULL, argv[1], &hints, &res);
+	rc = getaddrinfo(NULL, argv[optind], &hints, &res);
 	if (rc != 0) {
 		if (rc == EAI_SYSTEM)
 			err(EX_OSERR, "getaddrinfo");
@@ -387,10 +487,8 @@ main(int argc, char *argv[])
 	if (rc != 0)
 		errx(EX_OSERR, "wp_init: %zu workers: %s", workers, strerror(rc));
 
-	if (bound_port(lfd, serv, sizeof serv) == -1)
+	if (say_listening(lfd) == -1)
 		err(EX_OSERR, "getsockname");
-	printf("listening on port %s\n", serv);
-	fflush(stdout);
 
 	pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -408,7 +506,7 @@ main(int argc, char *argv[])
 			continue;
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (cfd != -1) {
-			hand_over(q, cfd, stop[0]);
+			hand_over(q, cfd, stop[0], session_seconds, &refusals);
 			continue;
 		}
 		switch (errno) {

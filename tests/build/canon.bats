@@ -71,7 +71,8 @@ $output"
 @test "canon: a canon's function defined without markers is reported" {
 	fixture_tree
 	printf 'static int\ntwice(int x)\n{\n\treturn x << 1;\n}\n' >"$FIX/ch99-test/prog.c"
-	run "$PYTHON" "$CHECK" "$FIX"
+	# Files named: each is checked strictly, whatever its folder.
+	run "$PYTHON" "$CHECK" "$FIX" "$FIX/ch99-test/prog.c"
 	[ "$status" -eq 1 ] || fail "expected status 1 for an unmarked copy, got $status: $output"
 	assert_output --partial 'ch99-test/prog.c:2: twice is defined outside a marked copy of canon/twice.c'
 }

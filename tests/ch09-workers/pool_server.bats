@@ -138,13 +138,14 @@ pending() {
 	stop_server
 }
 
-@test "pool_server on port 0 says which port the kernel chose, and serves it" {
-	start_bg stdbuf -oL "$POOL_SERVER" 0 1 >"$BATS_TEST_TMPDIR/out"
+@test "pool_server on port 0 says which port the kernel chose on stderr, and serves it" {
+	start_bg stdbuf -oL "$POOL_SERVER" 0 1 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
 	SERVER_PID=$BG_PID
-	wait_for_output "listening on port " "$BATS_TEST_TMPDIR/out"
-	run cat "$BATS_TEST_TMPDIR/out"
+	wait_for_output "listening on port " "$BATS_TEST_TMPDIR/err"
+	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output --regexp '^listening on port [1-9][0-9]*$'
 	PORT=${output##* }
+	[ ! -s "$BATS_TEST_TMPDIR/out" ] || fail "stdout is not empty: $(cat "$BATS_TEST_TMPDIR/out")"
 	local host
 	for host in "${LOOPBACKS[@]}"; do
 		run -0 client "$PYTHON" "$CLIENTS" many "$host" "$PORT" 3
@@ -193,5 +194,55 @@ pending() {
 @test "pool_server takes 256 workers, the most it allows" {
 	serve 256
 	run -0 client "$PYTHON" "$CLIENTS" many 127.0.0.1 "$PORT" 3
+	stop_server
+}
+
+# The idle timer restarts on every byte: a client that trickles one byte every
+# half second held its worker for ever.  -t 3: dropped after 3 s however it sends.
+@test "pool_server drops a client that trickles a byte at a time after -t SECONDS" {
+	PORT=$(free_port)
+	start_server tcp "$PORT" "$POOL_SERVER" -t 3 "$PORT" 1
+	run client "$PYTHON" - "$PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+t0 = time.monotonic()
+while time.monotonic() - t0 < 8:
+    try:
+        s.sendall(b"x")
+        if s.recv(16) == b"":
+            break
+    except OSError:
+        break
+    time.sleep(0.5)
+print(f"connection ended after {time.monotonic() - t0:.1f} s")
+PY
+	[[ $output =~ after\ ([0-9]+)\.[0-9]\ s ]] || fail "the trickling client said: $output"
+	secs=${BASH_REMATCH[1]}
+	((secs >= 2 && secs <= 5)) ||
+		fail "a byte every 0.5 s with -t 3: expected the connection to end after about 3 s, $output"
+	stop_server
+}
+
+@test "pool_server rejects -t outside 1..3600 or not decimal with 64" {
+	for t in 0 3601 ' 2' +2 2x ''; do
+		run -64 client "$POOL_SERVER" -t "$t" 5000 1
+		assert_output --partial 'usage'
+	done
+}
+
+# One line per refused connection: a burst of 300 connections was 235 lines.
+@test "pool_server logs a burst of refused connections at most once a second, with a count" {
+	serve 1
+	run client "$PYTHON" - "$PORT" <<'PY'
+import socket, sys
+socks = []
+for i in range(300):
+    socks.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5))
+print("connected 300")
+PY
+	assert_output "connected 300"
+	wait_for_output "refused" "$SERVER_ERR"
+	lines=$(grep -c 'refused' "$SERVER_ERR")
+	((lines <= 3)) || fail "300 connections at once to 1 worker and 64 places: expected at most 3 lines about refusals, got $lines: $(head -5 "$SERVER_ERR")"
 	stop_server
 }

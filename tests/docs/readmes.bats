@@ -96,7 +96,7 @@ setup() {
 		    usage: ch06-uniplex/recv_1_tcp PORT
 	EOF
 	run -1 "$PYTHON" "$CHECK" "$NETPROG_TOP" usage "$PWD/README.md"
-	assert_line --partial 'README.md:3: stale usage line: the README has "usage: dual_stack PORT   (...)", dual_stack prints "usage: dual_stack [-6] PORT"'
+	assert_line --partial 'README.md:3: stale usage line: the README has "usage: dual_stack PORT   (...)", dual_stack prints "usage: dual_stack [-6] PORT   (PORT a decimal number 0..65535)"'
 	assert_line --partial 'README.md:5: stale usage line'
 	[ "${#lines[@]}" -eq 2 ]
 }
