@@ -204,7 +204,9 @@ accept_all(int ep, int sd)
 			close(fd);
 			continue;
 		}
-		*c = (struct conn){ .fd = fd };
+		/* Field by field: a compound literal would also zero the 64 KiB buffer. */
+		c->fd = fd;
+		c->start = c->len = 0;
 		byfd[fd] = c;
 		ev.data.ptr = c;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
