@@ -1,16 +1,21 @@
 /*
  * send_gai_tcp - send MESSAGE to HOST PORT over TCP, every byte, then close cleanly.
  *
- * usage: send_gai_tcp HOST PORT MESSAGE
+ * usage: send_gai_tcp [-t SECONDS] HOST PORT MESSAGE
+ *        -t  how long to wait for each address to accept (1..3600, default 10): a
+ *            host that drops SYNs would otherwise hold us for the kernel's two
+ *            minutes of retries per address
  *        Every address HOST has is tried in the order getaddrinfo gives them until
  *        one accepts the connection; MESSAGE is sent whole, then the sending side
  *        is shut down and the program waits for the peer to close (anything the
  *        peer sends meanwhile is read and dropped).  Like nc -N, it waits as long
  *        as the peer keeps the connection open.
  * exit:  0 the peer read everything and closed, 64 usage (arguments, PORT not a
- *        decimal 0..65535), 68 HOST unknown, 69 no address accepted a connection
- *        (the last error is shown, e.g. "Connection refused"), 71 system error,
- *        74 the connection failed after it was made, 75 temporary name-service failure
+ *        decimal 1..65535, SECONDS not a decimal 1..3600), 68 HOST unknown, 69 no
+ *        address accepted a connection (the last error is shown, e.g. "Connection
+ *        refused"), 71 system error (socket: out of descriptors or memory), 74 the
+ *        connection failed after it was made, 75 temporary name-service failure, or
+ *        the last address did not answer within SECONDS
  * try:   nc -l ::1 5000     and elsewhere:  ./send_gai_tcp ::1 5000 'hello world'
  * text:  chapter 6, "TCP Client"
  */
@@ -18,7 +23,9 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +58,51 @@ parse_port(const char *text, uint16_t *port)
 /* end canon: parse_port */
 
 /*
- * Connects to the first address of LIST that accepts.  Returns the socket, or
- * -1 with errno, *failed and WHERE describing the last address's failure.
- * No signal handler is installed, so connect is never interrupted (EINTR).
+ * connect, bounded: a non-blocking connect returns EINPROGRESS at once, poll
+ * waits for the handshake at most MS milliseconds, and SO_ERROR gives its
+ * outcome.  Then the socket is made blocking again for the sends.  Returns 0,
+ * or -1 with errno set (ETIMEDOUT when the peer did not answer in time).
  */
 static int
-connect_any(const struct addrinfo *list, const char **failed, char *where, size_t wherelen)
+connect_within(int cfd, const struct addrinfo *ai, int ms)
+{
+	struct pollfd pfd = { .fd = cfd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int flags, error = 0, ready;
+
+	flags = fcntl(cfd, F_GETFL);
+	if (flags == -1 || fcntl(cfd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	if (connect(cfd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS)
+			return -1;
+		do
+			ready = poll(&pfd, 1, ms);
+		while (ready == -1 && errno == EINTR);
+		if (ready == -1)
+			return -1;
+		if (ready == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (getsockopt(cfd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+			return -1;
+		if (error != 0) {
+			errno = error;
+			return -1;
+		}
+	}
+	return fcntl(cfd, F_SETFL, flags);
+}
+
+/*
+ * Connects to the first address of LIST that accepts within SECONDS.  Returns
+ * the socket, or -1 with errno, *failed and WHERE describing the last
+ * address's failure.
+ */
+static int
+connect_any(const struct addrinfo *list, int seconds, const char **failed, char *where,
+    size_t wherelen)
 {
 	int saved = 0;
 
@@ -64,10 +110,10 @@ connect_any(const struct addrinfo *list, const char **failed, char *where, size_
 		int cfd;
 
 		*failed = "socket";
-		cfd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		cfd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		if (cfd != -1) {
 			*failed = "connect";
-			if (connect(cfd, ai->ai_addr, ai->ai_addrlen) == 0)
+			if (connect_within(cfd, ai, seconds * 1000) == 0)
 				return cfd;
 			saved = errno;
 			close(cfd);
@@ -80,6 +126,47 @@ connect_any(const struct addrinfo *list, const char **failed, char *where, size_
 	}
 	errno = saved;
 	return -1;
+}
+
+/*
+ * How the last failure to connect ends the program: out of descriptors or
+ * memory is the system's trouble (71), no answer in time is temporary (75),
+ * anything else (refused, unreachable) means no address took us (69).
+ */
+static int
+connect_exit_status(const char *failed, int error)
+{
+	if (error == ETIMEDOUT)
+		return EX_TEMPFAIL;
+	if (strcmp(failed, "socket") == 0 &&
+	    (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM))
+		return EX_OSERR;
+	return EX_UNAVAILABLE;
+}
+
+/* -t SECONDS: a decimal 1..3600, as strict as parse_port.  Returns 0, or -1. */
+static int
+parse_seconds(const char *text, int *seconds)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+		return -1;
+	*seconds = (int)value;
+	return 0;
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-t SECONDS] HOST PORT MESSAGE   (PORT a decimal number "
+	    "1..65535, SECONDS 1..3600)\n", prog);
+	return EX_USAGE;
 }
 
 /* canon: send_all (see CONTRIBUTING.md) */
@@ -176,28 +263,35 @@ main(int argc, char *argv[])
 	struct addrinfo *list;
 	const char *failed = "connect";
 	char where[NI_MAXHOST] = "";
+	const char *host, *service, *message;
 	uint16_t port;
-	int rc, cfd;
+	int rc, cfd, opt, seconds = 10;
 
-	if (argc != 4 || parse_port(argv[2], &port) == -1) {
-		fprintf(stderr, "usage: %s HOST PORT MESSAGE   (PORT a decimal number 0..65535)\n",
-		    argv[0]);
-		return EX_USAGE;
+	/* "+": options only before HOST, so a MESSAGE may start with "-". */
+	while ((opt = getopt(argc, argv, "+t:")) != -1) {
+		if (opt != 't' || parse_seconds(optarg, &seconds) == -1)
+			return usage(argv[0]);
 	}
+	/* Port 0 names no service: a connection to it can only fail. */
+	if (argc - optind != 3 || parse_port(argv[optind + 1], &port) == -1 || port == 0)
+		return usage(argv[0]);
+	host = argv[optind];
+	service = argv[optind + 1];
+	message = argv[optind + 2];
 
-	rc = getaddrinfo(argv[1], argv[2], &hints, &list);
+	rc = getaddrinfo(host, service, &hints, &list);
 	if (rc == EAI_SYSTEM)
-		err(EX_OSERR, "getaddrinfo %s", argv[1]);
+		err(EX_OSERR, "getaddrinfo %s", host);
 	if (rc != 0)
-		errx(gai_exit_status(rc), "%s: %s", argv[1], gai_strerror(rc));
+		errx(gai_exit_status(rc), "%s: %s", host, gai_strerror(rc));
 
 	/* IPv6 first when HOST has both (RFC 6724 order); the next address if one fails. */
-	cfd = connect_any(list, &failed, where, sizeof where);
+	cfd = connect_any(list, seconds, &failed, where, sizeof where);
 	freeaddrinfo(list);
 	if (cfd == -1)
-		err(EX_UNAVAILABLE, "%s %s port %s", failed, where, argv[2]);
+		err(connect_exit_status(failed, errno), "%s %s port %s", failed, where, service);
 
-	if (send_all(cfd, argv[3], strlen(argv[3])) == -1)
+	if (send_all(cfd, message, strlen(message)) == -1)
 		failed = "send";
 	/* Our FIN: the peer reads EOF after the last byte of MESSAGE. */
 	else if (shutdown(cfd, SHUT_WR) == -1)

@@ -6,10 +6,11 @@
  *        MESSAGE is an empty datagram (legal in UDP).  Every address HOST has is tried
  *        in the order getaddrinfo gives them, until one takes the datagram.
  * exit:  0 the kernel took the datagram (nothing more: see below),
- *        64 usage (arguments, PORT not a decimal 0..65535),
+ *        64 usage (arguments, PORT not a decimal 1..65535),
  *        68 HOST unknown, 69 no address took the datagram (the last error is shown,
  *        e.g. "Message too long" past 65507 bytes over IPv4, 65527 over IPv6),
- *        71 system error, 75 temporary name-service failure
+ *        71 system error (socket: out of descriptors or memory),
+ *        75 temporary name-service failure
  * try:   nc -u -l ::1 5000     and elsewhere:  ./send_gai_udp ::1 5000 'hello world'
  * text:  chapter 6, "UDP Client"
  *
@@ -136,8 +137,9 @@ main(int argc, char *argv[])
 	uint16_t port;
 	int rc, saved = 0;
 
-	if (argc != 4 || parse_port(argv[2], &port) == -1) {
-		fprintf(stderr, "usage: %s HOST PORT MESSAGE   (PORT a decimal number 0..65535)\n",
+	/* Port 0 names no service: a datagram cannot be sent to it. */
+	if (argc != 4 || parse_port(argv[2], &port) == -1 || port == 0) {
+		fprintf(stderr, "usage: %s HOST PORT MESSAGE   (PORT a decimal number 1..65535)\n",
 		    argv[0]);
 		return EX_USAGE;
 	}
@@ -162,5 +164,8 @@ main(int argc, char *argv[])
 	}
 	freeaddrinfo(list);
 	errno = saved;
-	err(EX_UNAVAILABLE, "%s %s port %s", failed, where, argv[2]);
+	/* Out of descriptors or memory is the system's trouble, not the addresses'. */
+	err(strcmp(failed, "socket") == 0 && (saved == EMFILE || saved == ENFILE ||
+	    saved == ENOBUFS || saved == ENOMEM) ? EX_OSERR : EX_UNAVAILABLE,
+	    "%s %s port %s", failed, where, argv[2]);
 }

@@ -161,3 +161,42 @@ reaches_either() {
 		assert_output --partial usage
 	done
 }
+
+@test "send_gai_tcp: port 0 is a usage error (64), not a connection that fails" {
+	run -64 client "$SEND_GAI_TCP" 127.0.0.1 0 hello
+	assert_output --partial 'usage'
+}
+
+@test "send_gai_tcp: out of descriptors, socket fails with the system's reason and 71" {
+	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fill_fds.so" "$NETPROG_TOP/tests/lib/fill_fds.c"
+	run -71 env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_TCP" 127.0.0.1 9 hello
+	assert_output --partial 'Too many open files'
+}
+
+# A listener whose accept queue is full drops SYNs: the kernel's retries took
+# 135 s and ended in 69.  -t 1: "Connection timed out" after about a second, 75.
+@test "send_gai_tcp: a host that drops SYNs is given up after -t SECONDS, with 75" {
+	local port=$(free_port) t0
+	start_bg "$PYTHON" "$NETPROG_TOP/tests/lib/full_backlog.py" 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/backlog.out"
+	NETPROG_TIMEOUT=30 wait_for_output ready "$BATS_TEST_TMPDIR/backlog.out"
+	t0=$SECONDS
+	run -75 client "$SEND_GAI_TCP" -t 1 127.0.0.1 "$port" hello
+	assert_output --partial 'Connection timed out'
+	((SECONDS - t0 <= 4)) || fail "-t 1 took $((SECONDS - t0)) s"
+}
+
+@test "send_gai_tcp: -t takes a decimal 1..3600 and nothing else (64)" {
+	for t in 0 3601 ' 2' +2 2x ''; do
+		run -64 client "$SEND_GAI_TCP" -t "$t" 127.0.0.1 9 hello
+		assert_output --partial 'usage'
+	done
+}
+
+@test "send_gai_tcp: a MESSAGE that starts with '-' is sent as it is" {
+	local port=$(free_port)
+	start_bg nc -l 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/got"
+	wait_listening tcp "$port"
+	run -0 client "$SEND_GAI_TCP" 127.0.0.1 "$port" -t
+	wait_exit "$BG_PID"
+	[ "$(cat "$BATS_TEST_TMPDIR/got")" = "-t" ] || fail "sent '-t', nc got '$(cat "$BATS_TEST_TMPDIR/got")'"
+}

@@ -82,11 +82,13 @@ arrives_whole() {
 	assert_output --partial 'Message too long'
 }
 
-@test "send_gai_udp: every address fails (port 0 cannot be sent to) -> the error and 69" {
-	run -69 client "$SEND_GAI_UDP" ::1 0 hello
-	assert_output --partial 'Invalid argument'
-	run -69 client "$SEND_GAI_UDP" 127.0.0.1 0 hello
-	assert_output --partial 'Invalid argument'
+# Port 0 names no service: refused as usage (64) before anything is sent, where
+# it used to be tried on every address and fail with 69.
+@test "send_gai_udp: port 0 is a usage error (64), not a send that fails" {
+	run -64 client "$SEND_GAI_UDP" ::1 0 hello
+	assert_output --partial 'usage'
+	run -64 client "$SEND_GAI_UDP" 127.0.0.1 0 hello
+	assert_output --partial 'usage'
 }
 
 # A name with both addresses: one datagram, to the first address that takes it.
@@ -165,4 +167,12 @@ arrives_whole() {
 		run -64 "$SEND_GAI_UDP" ::1 "$port" hello
 		assert_output --partial usage
 	done
+}
+
+# socket() failing for want of descriptors is the system's trouble (71), not
+# "no address took the datagram" (69).
+@test "send_gai_udp: out of descriptors, socket fails with the system's reason and 71" {
+	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fill_fds.so" "$NETPROG_TOP/tests/lib/fill_fds.c"
+	run -71 env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_UDP" 127.0.0.1 9 hello
+	assert_output --partial 'Too many open files'
 }
