@@ -91,7 +91,7 @@ write_hosts() {
 
 @test "reverse_dns accepts a scoped IPv6 literal (fe80::1%lo) and looks it up" {
 	need_names
-	[ "$(netprog_ns_mode)" != none ] || skip "no namespace here, and nss_wrapper's getaddrinfo cannot parse a scoped literal"
+	netprog_unshare nm || skip "no namespace here, and nss_wrapper's getaddrinfo cannot parse a scoped literal"
 	run -0 --separate-stderr fake_dns --ptr fe80::1=link.example.test -- "$REVERSE_DNS" 'fe80::1%lo'
 	assert_output link.example.test
 }
@@ -100,7 +100,7 @@ write_hosts() {
 	need_names
 	local addr addrs=(192.0.2.99 2001:db8::99 'fe80::99%lo')
 	# nss_wrapper (no namespace here) cannot parse a scoped literal.
-	[ "$(netprog_ns_mode)" != none ] || addrs=(192.0.2.99 2001:db8::99)
+	netprog_unshare nm || addrs=(192.0.2.99 2001:db8::99)
 	# fake_dns.py answers NXDOMAIN for these PTR names; /etc/hosts has no line for them.
 	for addr in "${addrs[@]}"; do
 		run -68 --separate-stderr fake_dns -- "$REVERSE_DNS" "$addr"

@@ -64,7 +64,9 @@ solutions() {
 	while read -r src; do
 		name=${src##*/}
 		name=${name%%.*}
-		head=$(awk '{ print } /\*\// { exit }' "$NETPROG_TOP/$src")
+		# Pointers into the solution's body ("(see serve)") go with the body.
+		head=$(awk '{ gsub(/ \(see [A-Za-z_][A-Za-z0-9_]*(\(\))?\)/, ""); print } /\*\// { exit }' "$NETPROG_TOP/$src")
+		! grep -qE '\(see [A-Za-z_][A-Za-z0-9_]*(\(\))?\)' <<<"$head" || { echo "$src: a (see NAME) is left" >&2; return 1; }
 		[ "$(head -c ${#head} "$PACK/$src")" = "$head" ] || { echo "$src: header changed" >&2; return 1; }
 		grep -qF 'not implemented' "$PACK/$src" || { echo "$src: not a stub" >&2; return 1; }
 		# A stub is short: the header and a few lines.
@@ -81,7 +83,7 @@ solutions() {
 	# Lines the solutions share with the rest of the tree (a copied write_all) are
 	# not distinctive: only lines found in no other file of the tree are looked for.
 	(cd "$NETPROG_TOP" && git ls-files --cached --others --exclude-standard -- \
-		'ch*/*' 'tests/*' 'bench/*' README.md ERRATA.md |
+		'ch*/*' 'canon/*' 'tests/*' 'bench/*' README.md ERRATA.md |
 		grep -vE '^tests/(fixtures|grading)/' | xargs cat 2>/dev/null) |
 		sed -E 's/^[[:space:]]+//' | sort -u >"$others"
 	: >"$pats"

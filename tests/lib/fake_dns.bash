@@ -15,12 +15,12 @@ export FAKE_DNS_PYTHON=$PYTHON
 fake_dns() { client "$NETPROG_TOP/tests/lib/with_fake_dns" "$@"; }
 
 need_ns() {
-	[ "$(netprog_ns_mode)" != none ] ||
+	netprog_unshare nm ||
 		skip "no network namespace here for a fake DNS server (nss_wrapper stands in for /etc/hosts only)"
 }
 
 need_names() {
-	[ "$(netprog_ns_mode)" != none ] && return 0
+	netprog_unshare nm && return 0
 	netprog_has_preload libnss_wrapper.so || {
 		echo "no namespaces here, and libnss_wrapper.so is missing: install libnss-wrapper (sh .ci/deps)" >&2
 		return 1

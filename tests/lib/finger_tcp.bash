@@ -37,10 +37,7 @@ FINGER_PEER=$NETPROG_TOP/tests/lib/finger_tcp_peer.py
 
 # The uid of every test user: 0 inside a namespace, our own under the wrappers.
 finger_uid() {
-	case $(netprog_ns_mode) in
-	none) id -u ;;
-	*) echo 0 ;;
-	esac
+	if netprog_unshare m; then echo 0; else id -u; fi
 }
 
 # The wrappers (mode none): libnss_wrapper from Debian, and our utmp redirection, built once

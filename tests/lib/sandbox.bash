@@ -4,15 +4,20 @@
 #
 #   netprog_ns_mode     prints how namespaces can be made here, decided once per bats run:
 #                         user  unprivileged user namespaces work (unshare -r…), the usual case
-#                         root  we are root and user namespaces are refused (a chroot), but
-#                               root may still unshare network and mount namespaces
+#                         root  we are root and user namespaces are refused, but root may
+#                               still unshare network and mount namespaces
+#                         root-unchanged  the same in a chroot whose / is no mount point:
+#                               mount namespaces keep the propagation they have, which is
+#                               used only when no mount is shared (so nothing leaks out)
+#                         root-net  root may unshare a network namespace only
 #                         none  neither (a container under Docker's default seccomp profile, an
 #                               ordinary user where user namespaces are off): use the wrappers
 #                       NETPROG_NO_NAMESPACES=1 makes it say none, =user makes it skip "user";
 #                       .ci/run runs the suites that have a fallback once that way.
 #   netprog_unshare FLAGS   sets the array NETPROG_UNSHARE to the command that runs a command in
 #                       new namespaces FLAGS (n, m, nm …) as uid 0 in them: `unshare -rFLAGS`
-#                       (mode user) or `unshare -FLAGS` (mode root); status 1 in mode none
+#                       (mode user) or `unshare -FLAGS` (the root modes); status 1 when those
+#                       namespaces cannot be made here (mode none, m in mode root-net)
 #   netprog_has_preload LIB   status 0 when LD_PRELOAD=LIB loads (libnss_wrapper.so …)
 #   netprog_no_caps         sets the array NETPROG_NO_CAPS to a command prefix that runs a
 #                       command without the capabilities that ignore file modes: as root,
@@ -32,16 +37,31 @@ netprog_ns_mode() {
 		mode=user
 	elif [ "$(id -u)" = 0 ] && unshare -nm true 2>/dev/null; then
 		mode=root
+	elif [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
+		# In a chroot whose / is no mount point, unshare cannot make / private (EINVAL).
+		# Leaving propagation as it is, is safe only where no mount is shared: then a
+		# bind mount in the new namespace cannot appear outside it.
+		if ! grep -q ' shared:' /proc/self/mountinfo 2>/dev/null &&
+			unshare -nm --propagation unchanged true 2>/dev/null; then
+			mode=root-unchanged
+		else
+			mode=root-net
+		fi
 	fi
 	[ -z "$cache" ] || echo "$mode" >"$cache"
 	echo "$mode"
 }
 
 netprog_unshare() {
+	NETPROG_UNSHARE=()
 	case $(netprog_ns_mode) in
 	user) NETPROG_UNSHARE=(unshare "-r$1") ;;
 	root) NETPROG_UNSHARE=(unshare "-$1") ;;
-	*) NETPROG_UNSHARE=(); return 1 ;;
+	root-unchanged)
+		NETPROG_UNSHARE=(unshare "-$1")
+		[[ $1 != *m* ]] || NETPROG_UNSHARE+=(--propagation unchanged) ;;
+	root-net) [[ $1 != *m* ]] || return 1; NETPROG_UNSHARE=(unshare "-$1") ;;
+	*) return 1 ;;
 	esac
 }
 
