@@ -191,10 +191,12 @@ start_server() {
 	NETPROG_NSERVERS=$((${NETPROG_NSERVERS:-0} + 1))
 	SERVER_OUT=$BATS_TEST_TMPDIR/server$NETPROG_NSERVERS.out
 	SERVER_ERR=$BATS_TEST_TMPDIR/server$NETPROG_NSERVERS.err
-	# stdbuf: a server's report lines arrive as they are printed, even from a
-	# binary that does not flush stdout when it is a file.
+	# No stdbuf: a server's stdout is a file here, so it is block-buffered, exactly
+	# as when a student redirects it.  A server that does not flush each report (or
+	# loses its buffer when a signal kills it, a defect of the text's listings) must
+	# fail the test that waits for the report, not pass it thanks to the harness.
 	# stdin from /dev/null, not closed: a closed fd 0 would be the server's first socket.
-	start_bg stdbuf -oL "$@" </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
+	start_bg "$@" </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR"
 	SERVER_PID=$BG_PID
 	wait_listening "$proto" "$port" "$SERVER_PID"
 }
