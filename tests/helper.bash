@@ -46,6 +46,8 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
 NETPROG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# netprog_unshare, netprog_ns_mode …: what this machine allows instead of privilege.
+source "$NETPROG_TOP/tests/lib/sandbox.bash"
 : "${NETPROG_TIMEOUT:=10}"
 NETPROG_PIDS=()
 NETPROG_PROGRAMS=()

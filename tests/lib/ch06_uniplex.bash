@@ -65,7 +65,7 @@ kick_until() {
 random_text() { head -c "$1" /dev/urandom | base64 -w0 | head -c "$1"; }
 
 need_private_net() {
-	unshare -rnm true 2>/dev/null || skip "no unprivileged user, network and mount namespaces here"
+	netprog_unshare nm || skip "no network and mount namespaces can be made here"
 	if [ -n "${GAI_CONF:-}" ] && [ ! -e /etc/gai.conf ]; then
 		skip "no /etc/gai.conf to replace"
 	fi
@@ -74,10 +74,11 @@ need_private_net() {
 in_private_net() {
 	local hosts=$1 script=$2 nss=$BATS_TEST_TMPDIR/nsswitch.conf
 	shift 2
+	netprog_unshare nm || { echo "in_private_net: no network and mount namespaces here" >&2; return 1; }
 	# Files only: an unknown name is EAI_NONAME at once, whatever DNS would say.
 	printf 'hosts: files\n' >"$nss"
 	HOSTS=$hosts NSS=$nss GAI_CONF=${GAI_CONF:-} CH06_PEER=$CH06_PEER PYTHON=${PYTHON:-python3} \
-		NETPROG_TIMEOUT=$NETPROG_TIMEOUT unshare -rnm bash -c '
+		NETPROG_TIMEOUT=$NETPROG_TIMEOUT "${NETPROG_UNSHARE[@]}" bash -c '
 		mount --bind "$HOSTS" /etc/hosts &&
 			mount --bind "$NSS" /etc/nsswitch.conf &&
 			{ [ -z "$GAI_CONF" ] || mount --bind "$GAI_CONF" /etc/gai.conf; } &&

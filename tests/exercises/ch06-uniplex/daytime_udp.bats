@@ -63,10 +63,10 @@ start_daytime() {
 }
 
 @test "security: daytime_udp does not answer source ports below 1024 nor broadcast or multicast sources" {
-	unshare -rn true 2>/dev/null || skip "no unprivileged network namespaces here"
+	netprog_unshare n || skip "no network namespace can be made here"
 	# In a private network namespace the test is root: it may bind ports below 1024 and forge
 	# source addresses with a raw socket.  The server runs in the same namespace.
-	run -0 client unshare -rn "$CH06_PYTHON" "$PEER" netns-daytime "$BATS_TEST_TMPDIR/netns.err" "$DAYTIME_UDP"
+	run -0 client "${NETPROG_UNSHARE[@]}" "$CH06_PYTHON" "$PEER" netns-daytime "$BATS_TEST_TMPDIR/netns.err" "$DAYTIME_UDP"
 	for host in ::1 127.0.0.1; do
 		assert_line "$host source port 7: no answer"
 		assert_line "$host source port 1023: no answer"
