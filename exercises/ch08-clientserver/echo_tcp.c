@@ -5,8 +5,14 @@
  * out:   to each client, exactly the bytes it sent, in order (binary-safe: NULs, no lines);
  *        when the client half-closes, the rest of its echo and then the server's close.
  *        Clients are served at once from one process (poll); one that sends without
- *        reading stops being read once CAP bytes of its echo are pending, so it can neither
- *        grow the server nor hold up the others.  Nothing on stdout; problems on stderr.
+ *        reading stops being read once 64 KiB of its echo are pending, so it can neither
+ *        grow the server nor hold up the others.  All clients together hold at most
+ *        16 MiB of echo (256 buffers, taken while echo is pending and given back when
+ *        it is sent): past that, clients wait, unread, for a buffer.  A client whose
+ *        pending echo has not moved for 10 s (it does not read, half-closed or not) is
+ *        dropped.  A client the server has no memory for is refused (closed), not the
+ *        end of the server.  "listening on port N" on stderr once it accepts; nothing
+ *        on stdout; problems on stderr, at most one line a second of each kind.
  * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
  *        71 socket/bind/listen/poll/malloc failed (a port in use, a port below 1024
  *        without privilege)
@@ -20,6 +26,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,17 +45,79 @@
  */
 #define CAP 65536
 
+/*
+ * Buffers for all clients together: 256 of CAP bytes, 16 MiB.  Idle clients
+ * hold none: a buffer is taken when a client's bytes are read and given back
+ * once its echo is sent, so 2,000 clients that send without reading cost
+ * 16 MiB, not 2,000 buffers.
+ */
+#define MAX_BUFFERS 256
+
+/* A client whose pending echo does not move for this long (ms) is dropped. */
+#define STALL_MS 10000
+
 /* Connections taken per wake-up, so that a flood of them cannot starve the clients. */
 #define ACCEPT_BATCH 64
 
 /* How long to stop accepting after running out of descriptors (EMFILE), in ms. */
 #define PAUSE_MS 200
 
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 struct client {
 	int cfd;
 	bool eof;		/* the client half-closed: flush its echo, then close */
 	size_t start, len;	/* the pending echo is buf[start .. start + len) */
-	unsigned char *buf;	/* CAP bytes, allocated with the client */
+	unsigned char *buf;	/* CAP bytes while echo is pending, else NULL */
+	long long moved_ms;	/* now_ms() when its echo last moved (for STALL_MS) */
 };
 
 /* The clients, and the poll set: pfd[0] is the listener, pfd[i + 1] is client i. */
@@ -56,6 +125,8 @@ struct server {
 	struct client *cl;
 	struct pollfd *pfd;
 	size_t n, cap;
+	size_t buffers;		/* client buffers allocated, at most MAX_BUFFERS */
+	struct log_limit refused;	/* "no memory for a client" lines */
 };
 
 /* canon: stop_signals (see CONTRIBUTING.md) */
@@ -240,7 +311,10 @@ static void
 drop_client(struct server *s, size_t i)
 {
 	close(s->cl[i].cfd);
-	free(s->cl[i].buf);
+	if (s->cl[i].buf != NULL) {
+		free(s->cl[i].buf);
+		s->buffers--;
+	}
 	s->n--;
 	if (i != s->n) {
 		s->cl[i] = s->cl[s->n];
@@ -255,10 +329,10 @@ drop_client(struct server *s, size_t i)
  * descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the connection
  * stays queued and the listener stays readable: polling it again at once
  * would spin at full CPU.  So the listener is left out of the poll set
- * until a client leaves or PAUSE_MS has passed (*PAUSED).  Returns 0, or -1
- * when the server cannot go on (malloc failed).
+ * until a client leaves or PAUSE_MS has passed (*PAUSED).  No memory for one
+ * more client refuses that client only.
  */
-static int
+static void
 accept_clients(struct server *s, int sd, bool *paused)
 {
 	for (int k = 0; k < ACCEPT_BATCH; k++) {
@@ -267,25 +341,23 @@ accept_clients(struct server *s, int sd, bool *paused)
 		c.cfd = accept4(sd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c.cfd == -1) {
 			if (errno == EAGAIN)
-				return 0;
+				return;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				warn("accept (pausing for %d ms)", PAUSE_MS);
 				*paused = true;
-				return 0;
+				return;
 			}
 			if (errno != EINTR)
 				warn("accept");
 			continue;
 		}
-		c.buf = malloc(CAP);
-		if (c.buf == NULL || make_room(s) == -1) {
-			free(c.buf);
+		if (make_room(s) == -1) {
+			warnx_limited(&s->refused, "no memory for one more client: refused it");
 			close(c.cfd);
-			return -1;
+			continue;
 		}
 		s->cl[s->n++] = c;
 	}
-	return 0;
 }
 
 /*
@@ -293,7 +365,7 @@ accept_clients(struct server *s, int sd, bool *paused)
  * 0, or -1 when the connection is finished (reset, gone: EPIPE).
  */
 static int
-flush_echo(struct client *c)
+flush_echo(struct server *s, struct client *c)
 {
 	while (c->len > 0) {
 		/* MSG_NOSIGNAL as well as the ignored SIGPIPE: either alone would do. */
@@ -306,8 +378,15 @@ flush_echo(struct client *c)
 		}
 		c->start += (size_t)n;
 		c->len -= (size_t)n;
+		c->moved_ms = now_ms();
 	}
+	/* All sent: the buffer goes back for another client. */
 	c->start = 0;
+	if (c->buf != NULL) {
+		free(c->buf);
+		c->buf = NULL;
+		s->buffers--;
+	}
 	return 0;
 }
 
@@ -316,10 +395,20 @@ flush_echo(struct client *c)
  * at once.  Returns 0, or -1 when the connection is finished.
  */
 static int
-read_client(struct client *c)
+read_client(struct server *s, struct client *c)
 {
 	ssize_t n;
 
+	if (c->buf == NULL) {	/* wanted() asks for POLLIN only if one may be taken */
+		c->buf = malloc(CAP);
+		if (c->buf == NULL) {
+			warnx_limited(&s->refused, "no memory for a client's echo: dropped it");
+			return -1;
+		}
+		s->buffers++;
+		c->start = c->len = 0;
+		c->moved_ms = now_ms();
+	}
 	if (c->start + c->len == CAP) {	/* free room only at the front: compact */
 		memmove(c->buf, c->buf + c->start, c->len);
 		c->start = 0;
@@ -330,21 +419,23 @@ read_client(struct client *c)
 	if (n == 0)
 		c->eof = true;	/* a half-close: the echo still goes out */
 	c->len += (size_t)n;
-	return flush_echo(c);
+	return flush_echo(s, c);
 }
 
 /*
  * What poll should wait for on client C.  Reading stops while CAP bytes of
  * echo are pending (backpressure) and after the client's EOF (a socket at
  * EOF is always readable: polling it would spin).  POLLOUT only while there
- * is something to send.  POLLHUP and POLLERR are reported whatever is asked.
+ * is something to send.  Not POLLIN either while all MAX_BUFFERS are taken
+ * by others: the client then waits, unread.  POLLHUP and POLLERR are
+ * reported whatever is asked.
  */
 static short
-wanted(const struct client *c)
+wanted(const struct server *s, const struct client *c)
 {
 	short ev = 0;
 
-	if (!c->eof && c->len < CAP)
+	if (!c->eof && c->len < CAP && (c->buf != NULL || s->buffers < MAX_BUFFERS))
 		ev |= POLLIN;
 	if (c->len > 0)
 		ev |= POLLOUT;
@@ -357,31 +448,19 @@ wanted(const struct client *c)
  * Returns 0 to keep it, -1 to drop it.
  */
 static int
-serve_client(struct client *c, short revents)
+serve_client(struct server *s, struct client *c, short revents)
 {
 	if (revents & (POLLERR | POLLHUP | POLLNVAL))
 		return -1;
-	if ((revents & POLLIN) && read_client(c) == -1)
+	if ((revents & POLLIN) && read_client(s, c) == -1)
 		return -1;
-	if ((revents & POLLOUT) && flush_echo(c) == -1)
+	if ((revents & POLLOUT) && flush_echo(s, c) == -1)
 		return -1;
 	/* The client said it was done and has all of its echo: close, which sends our FIN. */
 	if (c->eof && c->len == 0)
 		return -1;
 	return 0;
 }
-
-/* canon: now_ms (see CONTRIBUTING.md) */
-/* Milliseconds since an arbitrary point, from a clock that never jumps. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-/* end canon: now_ms */
 
 /* The main loop: returns when a signal came (0) or poll failed (-1, errno set). */
 static int
@@ -391,24 +470,50 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 	long long paused_at = 0;
 
 	while (!stop_requested) {
-		struct timespec pause_left;
+		struct timespec pause_left, stall_left;
 		const struct timespec *timeout = NULL;
+		long long now, next, left_ms = 0;
 		size_t i;
 
 		if (paused) {
-			long long left = paused_at + PAUSE_MS - now_ms();
-
-			if (left <= 0) {
+			left_ms = paused_at + PAUSE_MS - now_ms();
+			if (left_ms <= 0) {
 				paused = false;
 			} else {
-				pause_left.tv_sec = left / 1000;
-				pause_left.tv_nsec = (left % 1000) * 1000000;
+				pause_left.tv_sec = left_ms / 1000;
+				pause_left.tv_nsec = (left_ms % 1000) * 1000000;
 				timeout = &pause_left;
 			}
 		}
+		/*
+		 * Clients whose echo has not moved for STALL_MS go (they do not
+		 * read); the next such deadline bounds the wait.
+		 */
+		now = now_ms();
+		next = -1;
+		for (i = 0; i < s->n;) {
+			if (s->cl[i].len > 0) {
+				long long due = s->cl[i].moved_ms + STALL_MS;
+
+				if (due <= now) {
+					drop_client(s, i);
+					paused = false;
+					continue;	/* the last client now sits at I */
+				}
+				if (next == -1 || due < next)
+					next = due;
+			}
+			i++;
+		}
+		if (next != -1 && (timeout == NULL || next - now < left_ms)) {
+			stall_left.tv_sec = (next - now) / 1000;
+			stall_left.tv_nsec = ((next - now) % 1000) * 1000000;
+			timeout = &stall_left;
+		}
 		s->pfd[0] = (struct pollfd){ .fd = sd, .events = paused ? 0 : POLLIN };
 		for (i = 0; i < s->n; i++)
-			s->pfd[i + 1] = (struct pollfd){ .fd = s->cl[i].cfd, .events = wanted(&s->cl[i]) };
+			s->pfd[i + 1] = (struct pollfd){ .fd = s->cl[i].cfd,
+			    .events = wanted(s, &s->cl[i]) };
 		if (ppoll(s->pfd, s->n + 1, timeout, waitmask) == -1) {
 			if (errno == EINTR)	/* a signal: the loop test decides */
 				continue;
@@ -417,7 +522,7 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 		/* Clients first: accepting may move the arrays (realloc). */
 		for (i = 0; i < s->n;) {
 			if (s->pfd[i + 1].revents != 0 &&
-			    serve_client(&s->cl[i], s->pfd[i + 1].revents) == -1) {
+			    serve_client(s, &s->cl[i], s->pfd[i + 1].revents) == -1) {
 				drop_client(s, i);
 				paused = false;	/* a descriptor is free again */
 				continue;	/* the last client now sits at I */
@@ -427,10 +532,7 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 		if (s->pfd[0].revents & POLLIN) {
 			bool was = paused;
 
-			if (accept_clients(s, sd, &paused) == -1) {
-				errno = ENOMEM;
-				return -1;
-			}
+			accept_clients(s, sd, &paused);
 			if (paused && !was)
 				paused_at = now_ms();
 		}
