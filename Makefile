@@ -102,7 +102,8 @@ endif
 # suites at the end.  TESTS=DIR-or-FILE... narrows it; TEST_JOBS=1 runs them in turn.
 TESTS     = tests
 TEST_JOBS = $(shell nproc 2>/dev/null || echo 1)
-SUITES    = $(sort $(shell find $(TESTS) -name '*.bats'))
+# tests/grading/tree/ is the grader's fixture repository: its suites run under the grader.
+SUITES    = $(sort $(shell find $(TESTS) -path '*/grading/tree' -prune -o -name '*.bats' -print))
 FAILED    := $(CURDIR)/.failed-suites
 RESULTS   := $(CURDIR)/.test-results
 
@@ -222,11 +223,21 @@ compile_commands.json: $(SRCS)
 
 # ---- grading ---------------------------------------------------------------
 # A student's exercises against their suites: tests/grade -h says everything;
-# points per exercise and per test are in tests/points.
-.PHONY: grade
+# the scoring rules are in tests/points.  SUBMISSION=DIR grades one student (results
+# in DIR/grade-results/), SUBMISSIONS=DIR every folder of DIR (JOBS at a time, and
+# DIR/class.csv); EXERCISES="a b" narrows it.  `make selfcheck EXERCISE=x` is the
+# students' own: exactly the instructor's suite and feedback for their exercises/x.c.
+GRADE_ARGS = $(GRADE_FLAGS) $(if $(EXERCISES),-e '$(EXERCISES)')
+.PHONY: grade selfcheck
 grade:
-	@test -n '$(SUBMISSION)' || { echo 'usage: make grade SUBMISSION=DIR [GRADE_FLAGS="-o OUT -t SECONDS"]' >&2; exit 64; }
-	tests/grade $(GRADE_FLAGS) '$(SUBMISSION)'
+	@if [ -n '$(SUBMISSIONS)' ]; then tests/grade $(GRADE_ARGS) -j '$(or $(JOBS),1)' --roster '$(SUBMISSIONS)'; \
+	elif [ -n '$(SUBMISSION)' ]; then tests/grade $(GRADE_ARGS) '$(SUBMISSION)'; \
+	else echo 'usage: make grade SUBMISSION=DIR | SUBMISSIONS=DIR [JOBS=N] [EXERCISES="a b"] [GRADE_FLAGS="-t SECONDS --allow-skips"]' >&2; exit 64; fi
+
+SELFCHECK := selfcheck-results
+selfcheck:
+	@test -n '$(EXERCISE)' || { echo 'usage: make selfcheck EXERCISE=NAME (one of: $(notdir $(basename $(wildcard exercises/*/*.c))))' >&2; exit 64; }
+	@tests/grade $(GRADE_FLAGS) -e '$(EXERCISE)' -o $(SELFCHECK) exercises && echo && cat $(SELFCHECK)/feedback.md
 
 # ---- student pack ----------------------------------------------------------
 # The repository as students receive it: every exercise's solution replaced by a
@@ -251,7 +262,7 @@ clean:
 	rm -f $(PROGS) $(BENCH) .build-flags compile_commands.json $(STUDENT_PACK)
 	rm -f $(wildcard $(PYEXT_SRCS:.c=.*.so)) $(wildcard $(BENCH_OUTPUTS))
 	rm -rf $(wildcard $(addsuffix build,$(PYEXT_DIRS)) $(addsuffix *.egg-info,$(PYEXT_DIRS)))
-	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED) $(RESULTS)
+	rm -rf $(SANLOG) $(VGLOG) $(TSANLOG) $(FAILED) $(RESULTS) $(SELFCHECK)
 	find ch* exercises tests bench -type d -name __pycache__ -prune -exec rm -rf {} +
 
 help:
@@ -264,6 +275,8 @@ help:
 	@echo 'make valgrind         the suites with every program under valgrind'
 	@echo 'make bench            the benchmarks of bench/, in full (make check runs them tiny)'
 	@echo 'make grade SUBMISSION=DIR   grade a student'"'"'s exercises (points: tests/points)'
+	@echo 'make grade SUBMISSIONS=DIR  grade a class, one folder per student (JOBS=N): DIR/class.csv'
+	@echo 'make selfcheck EXERCISE=x   a student'"'"'s check of exercises/x.c: the grader'"'"'s suite and feedback'
 	@echo 'make student-pack     the tarball for students: exercises as stubs (STUDENT_PACK=path)'
 	@echo 'make lint             gcc -fanalyzer, cppcheck, clang-tidy: zero findings'
 	@echo 'make deps / deps-dev  install the Debian packages (deps-dev adds clang, valgrind, linters)'
