@@ -265,3 +265,18 @@ half_close() {
 @test "recv_1_tcp: port 0 says 'listening on port N' on stderr" {
 	assert_says_listening tcp "$RECV_1_TCP"
 }
+
+# With 4 descriptors allowed (0, 1, 2 and the listening socket), accept itself must
+# fail: a server that uses its result unchecked goes on with -1 as the client.
+@test "recv_1_tcp: accept failing for want of a descriptor is reported ('accept: …') and is 71" {
+	[ "$(head -c 4 "$RECV_1_TCP")" = $'\x7fELF' ] || skip "$RECV_1_TCP is not a binary: the limit would be the wrapper's"
+	local port
+	port=$(free_port)
+	start_server tcp "$port" bash -c 'ulimit -n 4 && exec "$0" "$@"' "$RECV_1_TCP" "$port"
+	printf 'hello\n' | client nc -N 127.0.0.1 "$port" >/dev/null 2>&1 || true
+	wait_exit "$SERVER_PID" || fail "the server did not end within ${NETPROG_TIMEOUT}s after accept failed; its stderr: $(tail -c 500 "$SERVER_ERR")"
+	[ "$EXIT_STATUS" -eq 71 ] || fail "expected exit 71, got $EXIT_STATUS; stderr: $(tail -c 500 "$SERVER_ERR")"
+	grep -q 'accept: Too many open files' "$SERVER_ERR" || fail "stderr does not name accept's failure: $(tail -c 500 "$SERVER_ERR")"
+	run grep -c '^Received from' "$SERVER_OUT"
+	[ "$output" = 0 ] || fail "a client was reported although accept failed: $(head -c 300 "$SERVER_OUT")"
+}
