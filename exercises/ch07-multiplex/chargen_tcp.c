@@ -22,6 +22,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,10 +59,61 @@ struct client {
 };
 
 /* The clients, and the poll set: pfd[0] is the listener, pfd[i + 1] is client i. */
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 struct server {
 	struct client *cl;
 	struct pollfd *pfd;
 	size_t n, cap;
+	struct log_limit refused;	/* "no memory for a client" lines */
 };
 
 /* canon: stop_signals (see CONTRIBUTING.md) */
@@ -276,10 +328,10 @@ drop_client(struct server *s, size_t i)
  * descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the connection
  * stays queued and the listener stays readable: polling it again at once
  * would spin at full CPU.  So the listener is left out of the poll set
- * until a client leaves or PAUSE_MS has passed (*PAUSED).  Returns 0, or -1
- * when the server cannot go on (malloc failed).
+ * until a client leaves or PAUSE_MS has passed (*PAUSED).  No memory for one
+ * more client refuses that client only.
  */
-static int
+static void
 accept_clients(struct server *s, int sd, bool *paused)
 {
 	for (int k = 0; k < ACCEPT_BATCH; k++) {
@@ -288,23 +340,23 @@ accept_clients(struct server *s, int sd, bool *paused)
 		c.cfd = accept4(sd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c.cfd == -1) {
 			if (errno == EAGAIN)
-				return 0;
+				return;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				warn("accept (pausing for %d ms)", PAUSE_MS);
 				*paused = true;
-				return 0;
+				return;
 			}
 			if (errno != EINTR)
 				warn("accept");
 			continue;
 		}
 		if (make_room(s) == -1) {
+			warnx_limited(&s->refused, "no memory for one more client: refused it");
 			close(c.cfd);
-			return -1;
+			continue;
 		}
 		s->cl[s->n++] = c;
 	}
-	return 0;
 }
 
 /*
@@ -368,18 +420,6 @@ serve_client(struct client *c, short revents)
 	return 0;
 }
 
-/* canon: now_ms (see CONTRIBUTING.md) */
-/* Milliseconds since an arbitrary point, from a clock that never jumps. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-/* end canon: now_ms */
-
 /* The main loop: returns when a signal came (0) or poll failed (-1, errno set). */
 static int
 serve(struct server *s, int sd, const sigset_t *waitmask)
@@ -427,10 +467,7 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 		if (s->pfd[0].revents & POLLIN) {
 			bool was = paused;
 
-			if (accept_clients(s, sd, &paused) == -1) {
-				errno = ENOMEM;
-				return -1;
-			}
+			accept_clients(s, sd, &paused);
 			if (paused && !was)
 				paused_at = now_ms();
 		}
