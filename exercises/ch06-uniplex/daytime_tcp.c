@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,56 @@ daytime_line(char *buf, size_t size)
 	return len;
 }
 
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 /*
  * RFC 867 over TCP: the line goes out as soon as the connection exists,
  * whether or not the client ever sends anything, and then the server
@@ -261,6 +312,8 @@ daytime_line(char *buf, size_t size)
 static void
 serve(int cfd)
 {
+	/* Any client can reset at will: one line a second at most, with a count. */
+	static struct log_limit resets;
 	char line[64], junk[4096];
 	size_t len = daytime_line(line, sizeof line);
 	ssize_t sent;
@@ -271,7 +324,8 @@ serve(int cfd)
 	}
 	sent = send(cfd, line, len, 0);
 	if (sent == -1)
-		warn("send");	/* the client is gone already (a reset): its loss alone */
+		/* The client is gone already (a reset): its loss alone. */
+		warnx_limited(&resets, "send: %s", strerror(errno));
 	else if ((size_t)sent < len)
 		warnx("send: %zd of %zu bytes", sent, len);
 	/*

@@ -18,12 +18,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Clients served at once; more wait in the listen queue until one leaves. */
@@ -220,6 +222,56 @@ accept_failure(int error)
 	}
 }
 
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 /*
  * Reads what has arrived on CFD (non-blocking) and throws it away: one
  * read of up to 64 KiB per wake-up, so that a fast client cannot starve
@@ -230,6 +282,7 @@ static int
 discard_some(int cfd)
 {
 	static char buf[64 * 1024];
+	static struct log_limit failures;	/* a client can cause them: see log_limited */
 	ssize_t n = recv(cfd, buf, sizeof buf, 0);
 
 	if (n > 0)
@@ -239,7 +292,7 @@ discard_some(int cfd)
 	if (errno == EAGAIN || errno == EINTR)	/* nothing after all: a spurious wake-up */
 		return 1;
 	if (errno != ECONNRESET && errno != ETIMEDOUT)	/* those two are the client's own end */
-		warn("recv");
+		warnx_limited(&failures, "recv: %s", strerror(errno));
 	return 0;
 }
 

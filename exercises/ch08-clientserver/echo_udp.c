@@ -21,12 +21,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Datagrams answered per wake-up, so that a flood cannot keep a SIGTERM waiting. */
@@ -242,17 +244,69 @@ reason_to_ignore(const struct sockaddr_storage *ss)
 	return port < 1024 ? "source port below 1024" : NULL;
 }
 
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+/* end canon: now_ms */
+
+/* canon: log_limited (see CONTRIBUTING.md) */
+/*
+ * Lines that a remote peer can cause at will (an ignored datagram, a refused
+ * connection, a reset) must not let it fill the disk or drown the other
+ * messages: at most one line per LOG_INTERVAL_MS for each struct log_limit,
+ * the lines held back in between counted and reported with the next one
+ * ("... (and 1999 more since the last)").  Needs now_ms.
+ */
+#define LOG_INTERVAL_MS 1000
+
+struct log_limit {
+	long long last_ms;	/* when the last line was written; 0: never */
+	unsigned long held;	/* lines held back since */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+warnx_limited(struct log_limit *limit, const char *fmt, ...)
+{
+	long long now = now_ms();
+	char line[512];
+	va_list ap;
+
+	if (limit->last_ms != 0 && now - limit->last_ms < LOG_INTERVAL_MS) {
+		limit->held++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (limit->held > 0)
+		warnx("%s (and %lu more since the last)", line, limit->held);
+	else
+		warnx("%s", line);
+	limit->last_ms = now;
+	limit->held = 0;
+}
+/* end canon: log_limited */
+
 /* One line on stderr for a datagram that gets no answer. */
 static void
 report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *why)
 {
+	/* Anyone can send us datagrams: one line a second at most, with a count. */
+	static struct log_limit ignored;
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
 	if (getnameinfo((const struct sockaddr *)ss, sslen, host, sizeof host, serv, sizeof serv,
 	    NI_NUMERICHOST | NI_NUMERICSERV | NI_DGRAM) == 0)
-		warnx("not answering [%s]:%s: %s", host, serv, why);
+		warnx_limited(&ignored, "not answering [%s]:%s: %s", host, serv, why);
 	else
-		warnx("not answering a datagram: %s", why);
+		warnx_limited(&ignored, "not answering a datagram: %s", why);
 }
 
 /*
