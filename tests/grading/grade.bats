@@ -227,7 +227,7 @@ assert_nothing_left() {
 		pids+=($!)
 	done
 	for i in 1 2 3 4 5; do
-		"$GRADE" --tree "$TREE" -q -o "$BATS_TEST_TMPDIR/o$i" "$R/subs/full" 3>&- || break
+		"$GRADE" --tree "$TREE" -q -e hello -o "$BATS_TEST_TMPDIR/o$i" "$R/subs/full" 3>&- || break
 		sums+=("$(cut -d, -f1,4 "$BATS_TEST_TMPDIR/o$i/summary.csv" | tr '\n' ' ')")
 	done
 	kill "${pids[@]}"
@@ -267,7 +267,7 @@ assert_nothing_left() {
 	[[ $stderr == *"without a property prefix"*"'hello says hi'"* ]]
 }
 
-@test "preflight: without bats-assert, or without bats, grading exits 69 naming the package" {
+@test "preflight: without bats-assert, bats, or a tool a suite runs, grading exits 69 naming the package" {
 	mkdir -p "$BATS_TEST_TMPDIR/lib/bats-support" "$BATS_TEST_TMPDIR/bin"
 	touch "$BATS_TEST_TMPDIR/lib/bats-support/load.bash"
 	run -69 --separate-stderr env NETPROG_BATS_LIB="$BATS_TEST_TMPDIR/lib" "$GRADE" --tree "$TREE" "$R/subs/none"
@@ -279,7 +279,12 @@ assert_nothing_left() {
 	done
 	run -69 --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin" "$PYTHON" "$GRADE" --tree "$TREE" "$R/subs/none"
 	[[ $stderr == *"bats (apt install bats)"* ]]
-	[ ! -e "$R/subs/none/grade-results/.grade-probe" ]
+	# A tool the suite runs (hello.bats: timeout).
+	ln -s "$(command -v bats)" "$BATS_TEST_TMPDIR/bin/bats"
+	rm "$BATS_TEST_TMPDIR/bin/timeout"
+	run -69 --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin" "$PYTHON" "$GRADE" --tree "$TREE" "$R/subs/none"
+	[[ $stderr == *"timeout (apt install coreutils)"* ]]
+	[[ $stderr != *"bats (apt"* ]]
 }
 
 @test "bad usage exits 64, a missing DIR 66" {

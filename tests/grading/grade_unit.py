@@ -201,6 +201,19 @@ class Junit(unittest.TestCase):
                 self.assertEqual(os.listdir(d), ["x.junit.xml"])
 
 
+class Tools(unittest.TestCase):
+    def test_tools_a_suite_and_its_loads_run(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "lib"))
+            with open(os.path.join(d, "s.bats"), "w") as f:
+                f.write('load lib/x\n# curl in a comment does not count\n@test "a" {\n\trun nc -z ::1 1\n}\n')
+            with open(os.path.join(d, "lib", "x.bash"), "w") as f:
+                f.write('needs_tool dnsmasq dnsmasq && needs_file /etc/services netbase\nx=$(ss -ltn)\n')
+            self.assertEqual(grade.suite_tools(os.path.join(d, "s.bats")),
+                             {"nc": "netcat-openbsd", "ss": "iproute2", "dnsmasq": "dnsmasq",
+                              "file:/etc/services": "netbase"})
+
+
 class Hints(unittest.TestCase):
     def test_missing_feature_test_macro(self):
         log = ("a.c:14:25: error: storage size of 'hints' isn't known\n"
