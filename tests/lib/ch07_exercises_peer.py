@@ -23,6 +23,15 @@ as fixed lines that the suites assert (raw bytes where said).
                                  then from the other) until each has SIZE bytes; writes the
                                  first one's bytes, then the second one's, raw to stdout.
   reset HOST PORT                connect and reset at once (SO_LINGER 0, close).
+  echo-some HOST PORT SIZE       liveness whatever the echo: send SIZE bytes, half-close, read to
+                                 the end; prints "sent SIZE bytes, got some back, then EOF".
+  echo-slow HOST PORT SIZE PAUSE  send SIZE random bytes at full speed; start reading only
+                                 after PAUSE seconds, in small reads; compare every byte:
+                                 prints "echoed SIZE bytes identically, then EOF" or the loss.
+  reset-unread HOST PORT SIZE    send up to SIZE bytes without reading, then reset: the
+                                 server meets EPIPE while echoing; prints "reset".
+  read-slow HOST PORT SIZE PAUSE  connect with a small receive buffer, wait PAUSE seconds,
+                                 then read SIZE bytes in small reads; raw to stdout.
   rapid HOST PORT N              N connections one after the other, each closed at once;
                                  prints "N connections".
   udp-echo HOST PORT SIZE...     from one socket, one datagram of random bytes of each SIZE;
@@ -34,6 +43,7 @@ as fixed lines that the suites assert (raw bytes where said).
                                  sources; one line per case.  PROGRAM's stderr goes to ERRFILE.
 """
 import ctypes
+import errno
 import os
 import selectors
 import signal
@@ -178,19 +188,125 @@ def hold(host, port):
 
 
 def hold_many(host, port, n):
-    socks = []
+    # All connections at once, without blocking: the server may not accept them (that is
+    # the point), and how many its listen queue takes is the program's choice (the text's
+    # backlog of 5 is as valid as SOMAXCONN), so connections still pending after a second
+    # are simply not counted.  One a time with a timeout each would take minutes.
+    socks, pending = [], []
     for _ in range(int(n)):
-        # The server may not accept them (that is the point); the kernel completes the
-        # handshake for the listen queue anyway, then refuses or drops when it is full.
         s = socket.socket(family(host), socket.SOCK_STREAM)
-        s.settimeout(0.5)
-        try:
-            s.connect((host, int(port)))
-            socks.append(s)
-        except OSError:
+        s.setblocking(False)
+        if s.connect_ex((host, int(port))) in (0, errno.EINPROGRESS):
+            pending.append(s)
+        else:
             s.close()
+    sel = selectors.DefaultSelector()
+    for s in pending:
+        sel.register(s, selectors.EVENT_WRITE)
+    deadline = time.monotonic() + 1
+    while pending and time.monotonic() < deadline:
+        for key, _ in sel.select(0.1):
+            s = key.fileobj
+            sel.unregister(s)
+            pending.remove(s)
+            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                socks.append(s)
+            else:
+                s.close()
     print(f"holding {len(socks)}", flush=True)
     signal.pause()
+
+
+def echo_some(host, port, size):
+    """Liveness, whatever the echo: SIZE bytes sent, half-close, something back by EOF."""
+    sock = connect(host, port)
+    sock.sendall(payload(int(size)))
+    sock.shutdown(socket.SHUT_WR)
+    got, how = 0, "EOF"
+    try:
+        while chunk := sock.recv(65536):
+            got += len(chunk)
+    except ConnectionResetError:
+        how = "reset"
+    except socket.timeout:
+        how = f"nothing more within {TIMEOUT:g} s"
+    sock.close()
+    print(f"sent {size} bytes, got {'some' if got else 'none'} back, then {how}")
+
+
+def echo_slow(host, port, size, pause):
+    """Data loss: SIZE bytes sent at full speed while the reading starts only after PAUSE
+    seconds and then goes in small reads.  Far more than the socket buffers on both
+    sides hold waits in the server: one that drops what a short send() did not take
+    loses bytes.  Every byte is compared."""
+    size, pause = int(size), float(pause)
+    data = os.urandom(size)
+    sock = connect(host, port)
+    sock.settimeout(None)
+    failure = []
+
+    def send_all():
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            failure.append(f"sending failed after the server stopped reading: {e}")
+
+    import threading
+    sender = threading.Thread(target=send_all, daemon=True)
+    sender.start()
+    time.sleep(pause)
+    sock.settimeout(TIMEOUT)
+    got = bytearray()
+    how = "EOF"
+    try:
+        while len(got) <= size:
+            chunk = sock.recv(16384)
+            if not chunk:
+                break
+            got += chunk
+    except ConnectionResetError:
+        how = "a reset"
+    except socket.timeout:
+        how = f"no more data within {TIMEOUT:g} s"
+    sock.close()
+    if failure:
+        print(failure[0])
+    elif bytes(got) == data:
+        print(f"echoed {size} bytes identically, then {how}")
+    else:
+        same = next((i for i, (a, b) in enumerate(zip(got, data)) if a != b), min(len(got), size))
+        print(f"sent {size} bytes, got {len(got)} back (then {how}), identical up to byte {same}")
+
+
+def read_slow(host, port, size, pause):
+    sock = connect(host, port, rcvbuf=4096)
+    time.sleep(float(pause))
+    want, got = int(size), bytearray()
+    while len(got) < want:
+        chunk = sock.recv(min(4096, want - len(got)))
+        if not chunk:
+            break
+        got += chunk
+    sys.stdout.buffer.write(got)
+    sock.close()
+
+
+def reset_unread(host, port, size):
+    """SIZE bytes sent, nothing read, then a reset while the echo is still coming: the
+    server's next send() meets EPIPE, and SIGPIPE kills one that did not ask for EPIPE."""
+    sock = connect(host, port, rcvbuf=4096)
+    sock.setblocking(False)
+    data, sent = os.urandom(int(size)), 0
+    deadline = time.monotonic() + 1
+    while sent < len(data) and time.monotonic() < deadline:
+        try:
+            sent += sock.send(data[sent:sent + 65536])
+        except BlockingIOError:
+            time.sleep(0.01)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+    print("reset")
 
 
 def read(host, port, size, how=None):
@@ -354,6 +470,8 @@ MODES = {
     "hold": (hold, 2), "hold-many": (hold_many, 3), "read": (read, 3),
     "read-both": (read_both, 3), "reset": (reset, 2),
     "rapid": (rapid, 3), "netns-udp": (netns_udp, 2),
+    "echo-some": (echo_some, 3), "echo-slow": (echo_slow, 4), "reset-unread": (reset_unread, 3),
+    "read-slow": (read_slow, 4),
 }
 
 

@@ -5,41 +5,49 @@
 # reset, half-close, or come and go by the thousand leave nothing open behind them.  Exit 0 on
 # SIGINT/SIGTERM, 64 for bad arguments, 71 when the port is taken.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/ch07_exercises
 program ECHO_TCP exercises/ch08-clientserver/echo_tcp
+exercise_source ECHO_TCP exercises/ch08-clientserver/echo_tcp.c
 
 MIB=1048576
 
-# A normal client gets its echo: the proof, after each hostile act, that the server still serves.
+# A normal client gets something back by EOF: the proof, after each hostile act, that the
+# server still serves.  Whether the echo is exact is the protocol tests' business, so one
+# wrong byte does not fail every test.
 served() {
-	run -0 peer echo-check "$1" "$port" 1000
-	assert_output "echoed 1000 bytes, then EOF"
+	run -0 peer echo-some "$1" "$port" 1000
+	assert_output "sent 1000 bytes, got some back, then EOF"
 }
 
 start_echo() {
 	port=$(free_port)
-	start_server tcp "$port" "$ECHO_TCP" "$port"
+	start_server tcp "$port" "${1:-$ECHO_TCP}" "$port"
 	base=$(fd_count "$SERVER_PID")
 }
 
-@test "families: echo_tcp echoes 1 byte and a line over both families, with nc" {
+@test "service: echo_tcp sends something back to a client (127.0.0.1) and closes after it" {
+	start_echo
+	served 127.0.0.1
+}
+
+@test "families: echo_tcp serves IPv4 and IPv6 clients (127.0.0.1, ::1; with nc too)" {
 	needs_ipv6
 	start_echo
-	for host in ::1 127.0.0.1; do
-		# nc -N half-closes after its input; the server closes once all is echoed.
-		run -0 client sh -c 'printf x | nc -N "$1" "$2" | od -An -c' sh "$host" "$port"
-		assert_output '   x'
-		run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | od -An -c' sh "$host" "$port"
-		assert_output '   h   e   l   l   o   ,       e   c   h   o  \r  \n'
+	for host in "${LOOPBACKS[@]}"; do
+		served "$host"
+		run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | wc -c' sh "$host" "$port"
+		[ "$output" -gt 0 ] || { echo "nc -N $host: nothing came back" >&2; return 1; }
 	done
 }
 
-@test "families: echo_tcp echoes 1 MiB of random bytes with NULs identically, over ::1" {
-	needs_ipv6
+@test "protocol: echo_tcp echoes 1 byte and a line exactly, with nc" {
 	start_echo
-	# The peer sends while it reads: the echo comes back while the data is still going out.
-	run -0 peer echo-check ::1 "$port" "$MIB"
-	assert_output "echoed $MIB bytes, then EOF"
+	# nc -N half-closes after its input; the server closes once all is echoed.
+	run -0 client sh -c 'printf x | nc -N "$1" "$2" | od -An -c' sh 127.0.0.1 "$port"
+	assert_output '   x'
+	run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | od -An -c' sh 127.0.0.1 "$port"
+	assert_output '   h   e   l   l   o   ,       e   c   h   o  \r  \n'
 }
 
 @test "protocol: echo_tcp echoes 1 MiB of random bytes with NULs identically, over 127.0.0.1" {
@@ -48,13 +56,26 @@ start_echo() {
 	assert_output "echoed $MIB bytes, then EOF"
 }
 
-@test "protocol: echo_tcp echoes 1 MiB from nc -N byte for byte (cmp), over both families" {
+@test "protocol: echo_tcp echoes 1 MiB from nc -N byte for byte (cmp)" {
 	start_echo
 	head -c "$MIB" /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	printf '\0\0\0' >>"$BATS_TEST_TMPDIR/in"
 	for host in "${LOOPBACKS[@]}"; do
 		client nc -N "$host" "$port" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
-		cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+		if ! cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out" >&2; then
+			echo "sent $(stat -c %s "$BATS_TEST_TMPDIR/in") bytes, got $(stat -c %s "$BATS_TEST_TMPDIR/out") back" >&2
+			return 1
+		fi
+	done
+}
+
+@test "concurrency: echo_tcp echoes a second client while a first one is connected and idle" {
+	start_echo
+	for host in "${LOOPBACKS[@]}"; do
+		# A server that serves one client at a time still waits for the idle one's data.
+		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/idle-$host"
+		wait_for_output connected "$BATS_TEST_TMPDIR/idle-$host"
+		served "$host"
 	done
 }
 
@@ -64,6 +85,26 @@ start_echo() {
 		# 50 connections open at once, all sending 64 KiB interleaved: one process must multiplex.
 		run -0 peer echo-many "$host" "$port" 50 65536
 		assert_output "50 clients got their own 65536 bytes back"
+	done
+}
+
+@test "robustness: echo_tcp loses no byte of 24 MiB echoed to a client that reads only after a pause, slowly" {
+	start_echo
+	for host in "${LOOPBACKS[@]}"; do
+		# Far more than both sides' socket buffers wait in the server: a short send() whose
+		# rest is dropped, or a buffer overwritten, shows as a difference.
+		run -0 peer echo-slow "$host" "$port" $((24 * MIB)) 1
+		assert_output "echoed $((24 * MIB)) bytes identically, then EOF"
+	done
+}
+
+@test "robustness: echo_tcp survives clients that reset while their echo is still coming (EPIPE, not SIGPIPE)" {
+	start_echo
+	for host in "${LOOPBACKS[@]}"; do
+		for _ in 1 2 3; do
+			run -0 peer reset-unread "$host" "$port" $((4 * MIB))
+		done
+		served "$host"
 	done
 }
 
@@ -145,8 +186,24 @@ start_echo() {
 	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	served 127.0.0.1
-	served 127.0.0.1
+	for host in "${LOOPBACKS[@]}"; do
+		served "$host"
+	done
+}
+
+@test "memory: echo_tcp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build ECHO_TCP
+	start_echo "$ASAN_BIN"
+	for host in "${LOOPBACKS[@]}"; do
+		run -0 peer echo-check "$host" "$port" "$MIB"
+		run -0 peer echo-many "$host" "$port" 10 65536
+		run -0 peer reset-unread "$host" "$port" "$MIB"
+		run -0 peer reset "$host" "$port"
+		run -0 peer echo-check "$host" "$port" 0
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
 }
 
 @test "shutdown: echo_tcp exits 0 on SIGTERM" {
