@@ -177,37 +177,61 @@ print("ok")'
 	assert_success
 }
 
-@test "memory: a million calls of each function, error paths too, leave memory and reference counts flat" {
+@test "memory: a million calls of each function, error paths too, leave memory and reference counts flat (whatever they return or raise)" {
 	run pyrun "$PRE"'
 # Arguments made at run time, not shared constants or cached small ints, so that
 # their reference counts move only with the calls under test.
 y, y0, y2, mo, bad, big = int("2000"), int("10000"), float("2.5"), 2, "".join("xy"), 10**100
 s, empty, strs = [float("1.5"), int("2000"), 3.25], [], [1, "".join("ab")]
 class Boom(Exception): pass
+# Each call as it comes, whatever it raises: the documented errors are for the robustness
+# tests to judge, and a range bug must not read here as a leak.
+def anyway(f, *args):
+    def call():
+        try:
+            f(*args)
+        except Exception:
+            pass
+    return call
 def gen():
     yield 1
     raise Boom()   # a new one each time: a re-raised exception keeps growing its traceback
 assert_flat([
     ("days_in_year", lambda: m.days_in_year(y), [y]),
-    ("days_in_year ValueError", expect(ValueError, m.days_in_year, y0), [y0]),
-    ("days_in_year huge ValueError", expect(ValueError, m.days_in_year, big), [big]),
-    ("days_in_year TypeError", expect(TypeError, m.days_in_year, y2), [y2]),
+    ("days_in_year ValueError", anyway(m.days_in_year, y0), [y0]),
+    ("days_in_year huge ValueError", anyway(m.days_in_year, big), [big]),
+    ("days_in_year TypeError", anyway(m.days_in_year, y2), [y2]),
     ("days_in_month", lambda: m.days_in_month(mo, y), [y]),
-    ("days_in_month ValueError", expect(ValueError, m.days_in_month, 13, y), [y]),
-    ("days_in_month TypeError", expect(TypeError, m.days_in_month, mo, bad), [bad]),
-    ("days_in_month argc TypeError", expect(TypeError, m.days_in_month, y), [y]),
+    ("days_in_month ValueError", anyway(m.days_in_month, 13, y), [y]),
+    ("days_in_month TypeError", anyway(m.days_in_month, mo, bad), [bad]),
+    ("days_in_month argc TypeError", anyway(m.days_in_month, y), [y]),
     ("mean", lambda: m.mean(s), [s, s[0]]),
     ("mean generator", lambda: m.mean(x for x in s), [s, s[0]]),
-    ("mean ValueError", expect(ValueError, m.mean, empty), [empty]),
-    ("mean TypeError", expect(TypeError, m.mean, strs), [strs, strs[1]]),
-    ("mean OverflowError", expect(OverflowError, m.mean, [big ** 4]), [big]),
-    ("mean iterator error", expect(Boom, lambda: m.mean(gen())), [Boom]),
+    ("mean ValueError", anyway(m.mean, empty), [empty]),
+    ("mean TypeError", anyway(m.mean, strs), [strs, strs[1]]),
+    ("mean OverflowError", anyway(m.mean, [big ** 4]), [big]),
+    ("mean iterator error", anyway(lambda: m.mean(gen())), [Boom]),
 ])
 print("flat")'
 	assert_output flat
 	assert_success
 }
 
-@test "service: the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
+# The build must be of the code under test: the submission's source when graded from
+# source (EX10_SRC), ours when the suite runs ungraded; setup.py and pyproject.toml are the
+# exercise's own, given to students unchanged.
+@test "service: the setuptools build (setup.py, pyproject.toml) of the source under test works in a clean copy" {
+	local src
+	if [ -n "${EX10_SRC:-}" ]; then
+		src=$EX10_SRC
+	elif [ "$(dirname "$EX10")" = "$NETPROG_TOP/exercises/ch10-pyext" ]; then
+		src=$NETPROG_TOP/exercises/ch10-pyext/ex10.c
+	else
+		skip "no source to build with setuptools (graded from a prebuilt module)"
+	fi
+	pyext_copy_source() {
+		cp "$PYEXT_SRCDIR/setup.py" "$PYEXT_SRCDIR/pyproject.toml" "$1/"
+		cp "$src" "$1/ex10.c"
+	}
 	setuptools_builds ex10 'ex10.days_in_month(2, 2000)' 29 'ex10.days_in_year(2000)' '366'
 }
