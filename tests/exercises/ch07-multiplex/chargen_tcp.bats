@@ -6,8 +6,10 @@
 # client is noticed and its descriptor closed.  Exit 0 on SIGINT/SIGTERM, 64 for bad arguments,
 # 71 when the port is taken.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/ch07_exercises
 program CHARGEN_TCP exercises/ch07-multiplex/chargen_tcp
+exercise_source CHARGEN_TCP exercises/ch07-multiplex/chargen_tcp.c
 
 LINE=74	# 72 characters, CR, LF
 
@@ -18,8 +20,26 @@ setup_file() {
 
 start_chargen() {
 	port=$(free_port)
-	start_server tcp "$port" "$CHARGEN_TCP" "$port"
+	start_server tcp "$port" "${1:-$CHARGEN_TCP}" "$port"
 	base=$(fd_count "$SERVER_PID")
+}
+
+# SIZE bytes of the stream a plain client gets, from 127.0.0.1: what other clients' streams
+# are compared with, so that only the protocol tests depend on RFC 864's exact pattern.
+reference() {
+	peer read 127.0.0.1 "$port" "$1" >"$BATS_TEST_TMPDIR/reference"
+	if [ "$(stat -c %s "$BATS_TEST_TMPDIR/reference")" -ne "$1" ]; then
+		echo "a plain client got $(stat -c %s "$BATS_TEST_TMPDIR/reference") bytes, not $1, before the server closed" >&2
+		return 1
+	fi
+}
+
+# same_stream FILE WHAT: FILE is the reference stream, byte for byte.
+same_stream() {
+	if ! cmp "$BATS_TEST_TMPDIR/reference" "$1" >"$BATS_TEST_TMPDIR/cmp" 2>&1; then
+		echo "$2: expected the same stream as a plain client's ($(stat -c %s "$BATS_TEST_TMPDIR/reference") bytes), got $(stat -c %s "$1") bytes: $(cat "$BATS_TEST_TMPDIR/cmp")" >&2
+		return 1
+	fi
 }
 
 # LINES lines read from a new client (MODE: half, garbage) must be the pattern's first ones.
@@ -27,11 +47,22 @@ pattern_from() {
 	local host=$1 lines=$2 mode=${3:-}
 	peer read "$host" "$port" $((lines * LINE)) $mode >"$BATS_TEST_TMPDIR/got"
 	head -c $((lines * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
-	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	if ! cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" >"$BATS_TEST_TMPDIR/cmp" 2>&1; then
+		echo "expected RFC 864's first $lines lines; $(cat "$BATS_TEST_TMPDIR/cmp"); the first lines that came (od -c):" >&2
+		head -c 160 "$BATS_TEST_TMPDIR/got" | od -An -c | head -n 6 >&2
+		return 1
+	fi
 }
 
-# A normal client gets the pattern: the proof, after each hostile act, that the server serves.
-served() { pattern_from "$1" 100; }
+# A normal client gets a stream (7400 bytes of something): the proof, after each hostile act,
+# that the server serves, whatever its format.
+served() {
+	peer read "$1" "$port" 7400 >"$BATS_TEST_TMPDIR/served"
+	if [ "$(stat -c %s "$BATS_TEST_TMPDIR/served")" -ne 7400 ]; then
+		echo "a client ($1) expected a stream, got $(stat -c %s "$BATS_TEST_TMPDIR/served") bytes before the server closed" >&2
+		return 1
+	fi
+}
 
 @test "protocol: chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
 	start_chargen
@@ -40,35 +71,54 @@ served() { pattern_from "$1" 100; }
 	assert_line --index 1 '!"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefgh'$'\r'
 }
 
-@test "families: chargen_tcp's first 200 lines match RFC 864 byte for byte, over ::1" {
-	needs_ipv6
+@test "service: chargen_tcp sends a client (127.0.0.1) a stream of characters" {
 	start_chargen
-	pattern_from ::1 200
+	served 127.0.0.1
 }
 
-@test "protocol: chargen_tcp's first 200 lines match RFC 864 byte for byte, over 127.0.0.1" {
+@test "protocol: chargen_tcp's first 200 lines match RFC 864 byte for byte" {
 	start_chargen
 	pattern_from 127.0.0.1 200
 }
 
-@test "families: chargen_tcp's first 400 lines match RFC 864 with nc as the client, over both families" {
+@test "families: chargen_tcp serves IPv4 and IPv6 clients (127.0.0.1, ::1; with nc too)" {
 	needs_ipv6
 	start_chargen
-	for host in ::1 127.0.0.1; do
-		client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
-		cmp "$BATS_FILE_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	for host in "${LOOPBACKS[@]}"; do
+		served "$host"
+		run -0 client sh -c 'nc -d "$1" "$2" | head -c 10000 | wc -c' sh "$host" "$port"
+		assert_output 10000
 	done
 }
 
-@test "concurrency: chargen_tcp streams to two clients at once, each its own stream from line 0" {
+@test "protocol: chargen_tcp's first 400 lines match RFC 864 with nc as the client" {
 	start_chargen
-	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >"$BATS_TEST_TMPDIR/want"
-	head -c $((400 * LINE)) "$BATS_FILE_TMPDIR/expected" >>"$BATS_TEST_TMPDIR/want"
+	client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh 127.0.0.1 "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
+	cmp "$BATS_FILE_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "concurrency: chargen_tcp streams to two clients at once, each its own stream from its start" {
+	start_chargen
+	reference 30000
 	for host in "${LOOPBACKS[@]}"; do
 		# Both connected, read in turns: a server that serves one client at a time never
 		# sends to the second while the first is connected, and the peer times out.
-		peer read-both "$host" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
-		cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+		peer read-both "$host" "$port" 30000 >"$BATS_TEST_TMPDIR/got"
+		head -c 30000 "$BATS_TEST_TMPDIR/got" >"$BATS_TEST_TMPDIR/first"
+		tail -c +30001 "$BATS_TEST_TMPDIR/got" >"$BATS_TEST_TMPDIR/second"
+		same_stream "$BATS_TEST_TMPDIR/first" "the first of two clients at once ($host)"
+		same_stream "$BATS_TEST_TMPDIR/second" "the second of two clients at once ($host)"
+	done
+}
+
+@test "robustness: chargen_tcp loses nothing of the stream to a client that reads late and slowly (4 MiB)" {
+	start_chargen
+	reference 4194304
+	for host in "${LOOPBACKS[@]}"; do
+		# Its window closes at once, so the server's writes come up short: one that skips
+		# what a short write did not take leaves a gap in the stream.
+		peer read-slow "$host" "$port" 4194304 1 >"$BATS_TEST_TMPDIR/slow"
+		same_stream "$BATS_TEST_TMPDIR/slow" "a client that read late and slowly ($host)"
 	done
 }
 
@@ -104,10 +154,13 @@ served() { pattern_from "$1" 100; }
 
 @test "robustness: chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
 	start_chargen
+	reference 14800
 	for host in "${LOOPBACKS[@]}"; do
-		pattern_from "$host" 200 garbage
+		peer read "$host" "$port" 14800 garbage >"$BATS_TEST_TMPDIR/got"
+		same_stream "$BATS_TEST_TMPDIR/got" "a client that sent 4 KiB of garbage first ($host)"
 		# RFC 864: the stream goes on until the client closes; a half-close is not a close.
-		pattern_from "$host" 200 half
+		peer read "$host" "$port" 14800 half >"$BATS_TEST_TMPDIR/got"
+		same_stream "$BATS_TEST_TMPDIR/got" "a client that half-closed first ($host)"
 		wait_fds "$SERVER_PID" "$base"
 	done
 }
@@ -149,8 +202,24 @@ served() { pattern_from "$1" 100; }
 	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	served 127.0.0.1
-	served 127.0.0.1
+	for host in "${LOOPBACKS[@]}"; do
+		served "$host"
+	done
+}
+
+@test "memory: chargen_tcp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build CHARGEN_TCP
+	start_chargen "$ASAN_BIN"
+	for host in "${LOOPBACKS[@]}"; do
+		served "$host"
+		peer read-both "$host" "$port" 30000 >/dev/null
+		peer read "$host" "$port" 7400 garbage >/dev/null
+		run -0 peer reset "$host" "$port"
+		peer read-slow "$host" "$port" 200000 0.2 >/dev/null
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
 }
 
 @test "shutdown: chargen_tcp exits 0 on SIGTERM" {
