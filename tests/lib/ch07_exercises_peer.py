@@ -28,8 +28,8 @@ as fixed lines that the suites assert (raw bytes where said).
   echo-slow HOST PORT SIZE PAUSE  send SIZE random bytes at full speed; start reading only
                                  after PAUSE seconds, in small reads; compare every byte:
                                  prints "echoed SIZE bytes identically, then EOF" or the loss.
-  reset-unread HOST PORT SIZE    send up to SIZE bytes without reading, then reset: the
-                                 server meets EPIPE while echoing; prints "reset".
+  reset-unread HOST PORT SIZE    send up to SIZE bytes without reading, half-close, then
+                                 reset: the server meets EPIPE while echoing; prints "reset".
   read-slow HOST PORT SIZE PAUSE  connect with a small receive buffer, wait PAUSE seconds,
                                  then read SIZE bytes in small reads; raw to stdout.
   rapid HOST PORT N              N connections one after the other, each closed at once;
@@ -292,21 +292,44 @@ def read_slow(host, port, size, pause):
     sock.close()
 
 
+def server_close_wait(port, cport):
+    """True while the server's end of our connection is in CLOSE-WAIT (it has our FIN and
+    has not closed: it still has echo to send)."""
+    out = subprocess.run(["ss", "-Htn", "state", "close-wait", f"( sport = :{port} and dport = :{cport} )"],
+                         capture_output=True, text=True).stdout
+    return bool(out.strip())
+
+
 def reset_unread(host, port, size):
-    """SIZE bytes sent, nothing read, then a reset while the echo is still coming: the
-    server's next send() meets EPIPE, and SIGPIPE kills one that did not ask for EPIPE."""
-    sock = connect(host, port, rcvbuf=4096)
-    sock.setblocking(False)
-    data, sent = os.urandom(int(size)), 0
-    deadline = time.monotonic() + 1
-    while sent < len(data) and time.monotonic() < deadline:
-        try:
-            sent += sock.send(data[sent:sent + 65536])
-        except BlockingIOError:
-            time.sleep(0.01)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.close()
-    print("reset")
+    """Data sent and nothing read, then a half-close, so that the server, past the client's
+    EOF (CLOSE-WAIT), still has echo to send; then a reset.  A reset in CLOSE-WAIT makes the
+    server's next send() fail with EPIPE, and SIGPIPE kills a server that neither ignores
+    it nor sends with MSG_NOSIGNAL.  How much it takes depends on the server's buffers, so
+    the amount doubles, from 256 KiB up to SIZE, until the server is seen in CLOSE-WAIT."""
+    amount = 262144
+    while True:
+        sock = connect(host, port, rcvbuf=4096)
+        cport = sock.getsockname()[1]
+        sock.setblocking(False)
+        data, sent = os.urandom(amount), 0
+        last = time.monotonic()
+        while sent < len(data) and time.monotonic() - last < 0.5:
+            try:
+                sent += sock.send(data[sent:sent + 65536])
+                last = time.monotonic()
+            except BlockingIOError:
+                time.sleep(0.005)
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + 0.3
+        seen = False
+        while time.monotonic() < deadline and not (seen := server_close_wait(port, cport)):
+            time.sleep(0.02)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        if seen or amount >= int(size):
+            break
+        amount *= 2
+    print("reset" if seen else "reset (the server was never seen in CLOSE-WAIT)")
 
 
 def read(host, port, size, how=None):

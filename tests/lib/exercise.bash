@@ -75,7 +75,7 @@ server_state() {
 	if [ -n "${NETPROG_STATUS[$pid]:-}" ]; then
 		status=${NETPROG_STATUS[$pid]}
 	elif kill -0 "$pid" 2>/dev/null && [ "$(awk '{ print $3 }' /proc/"$pid"/stat 2>/dev/null)" != Z ]; then
-		STATE="still running"
+		STATE="is still running"
 		[ "${2:-}" = -p ] && echo "$STATE"
 		return 0
 	else

@@ -16,8 +16,11 @@ MIB=1048576
 # server still serves.  Whether the echo is exact is the protocol tests' business, so one
 # wrong byte does not fail every test.
 served() {
-	run -0 peer echo-some "$1" "$port" 1000
-	assert_output "sent 1000 bytes, got some back, then EOF"
+	run peer echo-some "$1" "$port" 1000
+	if [ "$status" -ne 0 ] || [ "$output" != "sent 1000 bytes, got some back, then EOF" ]; then
+		echo "a client ($1) sent 1000 bytes and half-closed, expected some echo and then EOF, got: ${output:-nothing}" >&2
+		return 1
+	fi
 }
 
 start_echo() {
@@ -101,8 +104,8 @@ start_echo() {
 @test "robustness: echo_tcp survives clients that reset while their echo is still coming (EPIPE, not SIGPIPE)" {
 	start_echo
 	for host in "${LOOPBACKS[@]}"; do
-		for _ in 1 2 3; do
-			run -0 peer reset-unread "$host" "$port" $((4 * MIB))
+		for _ in 1; do
+			run -0 peer reset-unread "$host" "$port" $((8 * MIB))
 		done
 		served "$host"
 	done
@@ -197,7 +200,6 @@ start_echo() {
 	for host in "${LOOPBACKS[@]}"; do
 		run -0 peer echo-check "$host" "$port" "$MIB"
 		run -0 peer echo-many "$host" "$port" 10 65536
-		run -0 peer reset-unread "$host" "$port" "$MIB"
 		run -0 peer reset "$host" "$port"
 		run -0 peer echo-check "$host" "$port" 0
 	done
