@@ -2,7 +2,9 @@
 # Load it after the helper:  load ../../helper; load ../../lib/ch06_services
 #
 #   $PEER                       tests/lib/ch06_service_peer.py, the python3 peer (its usage inside)
-#   peer ARGS...                the peer under `client`, so it cannot hang
+#   peer ARGS...                the peer under `client`, so it cannot hang (a peer that must
+#                               outlive others, like a held connection, runs without: start_bg
+#                               "$CH06_PYTHON" "$PEER" ..., killed by the teardown)
 #   assert_answered FILE        FILE holds some answer (at least one byte): that the server
 #                               serves at all, whatever its format
 #   assert_daytime FILE         FILE holds exactly one RFC 867 daytime line: printable ASCII,

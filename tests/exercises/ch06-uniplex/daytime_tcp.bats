@@ -83,7 +83,7 @@ start_daytime() {
 @test "concurrency: daytime_tcp: clients that connect and never read nor send hold no one up" {
 	start_daytime "$DAYTIME_TCP"
 	for host in "${LOOPBACKS[@]}"; do
-		start_bg peer tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
+		start_bg "$CH06_PYTHON" "$PEER" tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
 	done
 	for host in "${LOOPBACKS[@]}"; do

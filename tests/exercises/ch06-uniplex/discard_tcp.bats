@@ -17,8 +17,11 @@ start_discard() {
 # sent_all HOST SIZE: a client sends SIZE bytes and half-closes; the server must read them
 # all and close after it (a reset instead of EOF: it closed with data unread).
 sent_all() {
-	run -0 peer tcp-send "$1" "$port" "$2"
-	assert_output --regexp "^sent $2 bytes, received [0-9]+ bytes, then EOF\$"
+	run peer tcp-send "$1" "$port" "$2"
+	if [ "$status" -ne 0 ] || ! [[ $output =~ ^sent\ $2\ bytes,\ received\ [0-9]+\ bytes,\ then\ EOF$ ]]; then
+		echo "a client ($1) sent $2 bytes and half-closed, expected the server to read them all and close, got: ${output:-nothing}" >&2
+		return 1
+	fi
 }
 
 TEN_MIB=10485760
@@ -47,7 +50,7 @@ TEN_MIB=10485760
 @test "concurrency: discard_tcp reads a second client while a first one is connected and silent" {
 	start_discard "$DISCARD_TCP"
 	for host in "${LOOPBACKS[@]}"; do
-		start_bg peer tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
+		start_bg "$CH06_PYTHON" "$PEER" tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
 		# 10 MiB is far more than the kernel's buffers take: a server that serves one client
 		# at a time, still waiting for the silent one, never reads it and the send times out.
@@ -58,21 +61,29 @@ TEN_MIB=10485760
 @test "concurrency: discard_tcp reads two clients that send at the same time, one of them slowly" {
 	start_discard "$DISCARD_TCP"
 	for host in "${LOOPBACKS[@]}"; do
-		# A slow sender: a byte every 50 ms for 1.5 s, while the other sends 10 MiB.
-		start_bg client "$PYTHON" -c 'import socket, sys, time
+		# A slow sender: a byte every 50 ms for 4 s.  The other's 10 MiB must be read while
+		# it still sends, not after it (a server that serves one client at a time).
+		start_bg "$PYTHON" -c 'import socket, sys, time
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-for _ in range(30):
+print("connected", flush=True)
+for _ in range(80):
     s.send(b"x")
     time.sleep(0.05)
 s.shutdown(socket.SHUT_WR)
-print("slow:", "EOF" if s.recv(1) == b"" else "data")' "$host" "$port" >"$BATS_TEST_TMPDIR/slow"
+s.settimeout(10)
+print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$port" >"$BATS_TEST_TMPDIR/slow"
 		slow=$BG_PID
+		wait_for_output connected "$BATS_TEST_TMPDIR/slow"
 		sent_all "$host" "$TEN_MIB"
-		wait_exit "$slow"
-		[ "$(cat "$BATS_TEST_TMPDIR/slow")" = "slow: EOF" ] || {
-			echo "the slow client was not read to its end (got: $(cat "$BATS_TEST_TMPDIR/slow"))" >&2
+		if grep -q slow: "$BATS_TEST_TMPDIR/slow"; then
+			echo "the 10 MiB client ($host) was read only after the slow one had finished" >&2
 			return 1
-		}
+		fi
+		wait_exit "$slow"
+		if [ "$(tail -n 1 "$BATS_TEST_TMPDIR/slow")" != "slow: EOF" ]; then
+			echo "the slow client ($host) was not read to its end and closed (got: $(tail -n 1 "$BATS_TEST_TMPDIR/slow"))" >&2
+			return 1
+		fi
 	done
 }
 

@@ -154,7 +154,7 @@ start_echo() {
 @test "robustness: echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_echo
 	for host in "${LOOPBACKS[@]}"; do
-		run -0 peer rapid "$host" "$port" 500
+		run -0 peer rapid-ping "$host" "$port" 500
 		assert_output "500 connections"
 		served "$host"
 		wait_fds "$SERVER_PID" "$base"
