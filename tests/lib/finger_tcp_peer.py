@@ -9,6 +9,8 @@ usage: finger_tcp_peer.py MODE HOST PORT [ARG [ARG2]]
   hold     connect, print "connected", then keep the connection open until killed
   reset    N times (ARG2, default 1): connect, send the query ARG with CR LF, and reset
            the connection at once (SO_LINGER 0); then print "N resets"
+  split    send the pieces ARG... (Python escapes: 'ro' 'ot' '\\r\\n') one a segment, 0.2 s
+           apart (TCP_NODELAY), then read to the end; the answer goes to stdout raw
 Exit status 0, or 1 when the server did not close within 30 s.
 """
 import socket
@@ -55,6 +57,20 @@ def main():
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
         print("%d resets" % n)
+        return 0
+    if mode == "split":
+        s = connect(host, port)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for piece in sys.argv[4:]:
+            s.sendall(piece.encode().decode("unicode_escape").encode("latin-1"))
+            time.sleep(0.2)
+        got = b""
+        try:
+            while data := s.recv(65536):
+                got += data
+        except (ConnectionResetError, socket.timeout):
+            pass
+        sys.stdout.buffer.write(got)
         return 0
     s = connect(host, port)
     start = time.monotonic()

@@ -10,8 +10,10 @@
 # The users and the utmp are private (tests/lib/finger_tcp.bash): nothing outside the test's
 # temporary directory is read for a user or written.
 load ../../helper
+load ../../lib/exercise
 load ../../lib/finger_tcp
 program FINGER_TCP exercises/ch07-multiplex/finger_tcp
+exercise_source FINGER_TCP exercises/ch07-multiplex/finger_tcp.c
 
 # One world for the file: the server only reads it.
 setup_file() {
@@ -266,6 +268,41 @@ assert_user() {
 			[ -s "$ANSWER" ]
 		done
 	done
+}
+
+@test "protocol: finger_tcp reads a query that comes in pieces (\"ro\", \"ot\", CR LF, in separate segments)" {
+	start_finger
+	for host in "${LOOPBACKS[@]}"; do
+		# TCP is a byte stream: one read() may return part of a line, so a server must read
+		# until the line end, not take one read as the query.
+		fpeer split "$host" "$port" 'ro' 'ot' '\r\n' >"$BATS_TEST_TMPDIR/split"
+		ask "$host" 'root\r\n'
+		if ! cmp -s "$ANSWER" "$BATS_TEST_TMPDIR/split"; then
+			echo "sent 'ro', 'ot', CR LF in three segments; expected the answer to 'root' (as when sent at once), got:" >&2
+			head -c 300 "$BATS_TEST_TMPDIR/split" | od -An -c | head -n 8 >&2
+			return 1
+		fi
+	done
+}
+
+@test "memory: finger_tcp built with -fsanitize=address,undefined serves and stops without a report" {
+	asan_build FINGER_TCP
+	local saved=$FINGER_TCP
+	FINGER_TCP=$ASAN_BIN
+	start_finger
+	FINGER_TCP=$saved
+	for host in "${LOOPBACKS[@]}"; do
+		ask "$host" '\r\n'
+		ask "$host" 'root\r\n'
+		ask "$host" '/W alice\r\n'
+		ask "$host" 'nosuchuser\r\n'
+		ask "$host" 'alice@example.org\r\n'
+		printf '%*s\r\n' 10000 '' | tr ' ' x | client nc "$host" "$port" >/dev/null
+		fpeer split "$host" "$port" 'al' 'ice' '\r\n' >/dev/null
+	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
 }
 
 @test "robustness: finger_tcp survives a client that sends a query and resets at once" {
