@@ -13,8 +13,9 @@
  *         An int is an int or anything with __index__; a bool is not (a bug, not a year).
  *         mean takes any iterable (generators too) of real numbers: int, float, bool, and
  *         anything with __float__ or __index__ (Fraction, Decimal), as statistics.fmean
- *         does; each is converted to a float, and the float sum is compensated (Neumaier),
- *         so the result is within a few ulps of fmean's correctly rounded sum / n.
+ *         does; each is converted to a float, and the floats are summed exactly (Shewchuk's
+ *         partials, the algorithm of math.fsum), rounded once, then divided by n: the
+ *         result is fmean's, bit for bit, even when large values cancel.
  *         An inf or nan among the items makes the mean inf or nan (inf and -inf: nan).
  * errors: TypeError    "year must be an int, not float" (likewise "month ..."); wrong
  *                      argument count; a mean item that is no real number
@@ -35,6 +36,7 @@
 #define PY_SSIZE_T_CLEAN	/* "#" formats take Py_ssize_t, the only choice since 3.10 */
 #include <Python.h>		/* first: it sets feature macros that system headers read */
 #include <math.h>
+#include <string.h>
 
 #define MIN_YEAR 1L		/* datetime.MINYEAR */
 #define MAX_YEAR 9999L		/* datetime.MAXYEAR */
@@ -129,6 +131,92 @@ item_value(PyObject *item, double *out)
 }
 
 /*
+ * An exact running sum, as math.fsum keeps it (Shewchuk, "Adaptive Precision
+ * Floating-Point Arithmetic", 1997): a few doubles, the partials, that do not
+ * overlap and whose exact sum is the exact sum of everything added.  Adding x
+ * runs it through the partials with two-sum steps (hi + lo == x + y exactly),
+ * keeping the nonzero low parts.  A compensated (Kahan or Neumaier) sum keeps
+ * one correction term and loses it when large values cancel at several
+ * magnitudes: mean([1e100, 1e50, 1.0, -1e100, -1e50]) came out 0.0, not 0.2.
+ * -Wfloat-equal: "lo is not zero" is written as two inequalities; an exact
+ * comparison is the point here.  Returns 0, or -1 with an exception set.
+ */
+static int
+add_partial(double **partials, size_t *m, size_t *room, double *stack, double x)
+{
+	double *p = *partials;
+	size_t i = 0;
+
+	for (size_t j = 0; j < *m; j++) {
+		double y = p[j], hi, lo;
+
+		if (fabs(x) < fabs(y)) {
+			double t = x;
+
+			x = y;
+			y = t;
+		}
+		hi = x + y;
+		lo = y - (hi - x);
+		if (lo < 0.0 || lo > 0.0)
+			p[i++] = lo;
+		x = hi;
+	}
+	if (!isfinite(x)) {
+		PyErr_SetString(PyExc_OverflowError, "mean(): the sum is too large for a float");
+		return -1;
+	}
+	if (i == *room) {
+		size_t bigger = *room * 2;
+		double *q = PyMem_Malloc(bigger * sizeof *q);
+
+		if (q == NULL) {
+			PyErr_NoMemory();
+			return -1;
+		}
+		memcpy(q, p, i * sizeof *q);
+		if (p != stack)
+			PyMem_Free(p);
+		*partials = p = q;
+		*room = bigger;
+	}
+	p[i++] = x;
+	*m = i;
+	return 0;
+}
+
+/*
+ * The exact sum of the partials, rounded once to the nearest double (ties to
+ * even), as math.fsum rounds it: add from the largest down until a low part
+ * is left over; if the next partial has the same sign, the rounding was a
+ * tie broken the wrong way, and is corrected.
+ */
+static double
+round_partials(const double *p, size_t m)
+{
+	double hi = 0.0, lo = 0.0;
+
+	if (m == 0)
+		return 0.0;
+	hi = p[--m];
+	while (m > 0) {
+		double x = hi, y = p[--m];
+
+		hi = x + y;
+		lo = y - (hi - x);
+		if (lo < 0.0 || lo > 0.0)
+			break;
+	}
+	if (m > 0 && ((lo < 0.0 && p[m - 1] < 0.0) || (lo > 0.0 && p[m - 1] > 0.0))) {
+		double y = lo * 2.0, x = hi + y, yr = x - hi;
+
+		if (!(y < yr || y > yr))
+			hi = x;
+	}
+	return hi;
+}
+
+/*
  * Neumaier's compensated sum: c collects the low-order bits that each addition to
  * sum rounds away, so the error stays near one rounding of the total instead of
  * growing with the number of items (naive summation of 1e100, 1, -1e100 gives 0).
@@ -137,9 +225,10 @@ item_value(PyObject *item, double *out)
 static PyObject *
 ex10_mean(PyObject *Py_UNUSED(module), PyObject *iterable)
 {
-	PyObject *it, *item;
-	double sum = 0.0, c = 0.0, special = 0.0, x, t;
+	double stack[32], *partials = stack, x, special = 0.0;
+	size_t m = 0, room = sizeof stack / sizeof stack[0];
 	unsigned long long n = 0;
+	PyObject *it, *item, *result = NULL;
 	int nonfinite = 0;
 
 	it = PyObject_GetIter(iterable);
@@ -150,41 +239,32 @@ ex10_mean(PyObject *Py_UNUSED(module), PyObject *iterable)
 
 		Py_DECREF(item);
 		if (rc < 0)
-			goto fail;
+			goto done;
 		n++;
 		/* A C iterator (itertools.repeat) runs no Python code: let Ctrl-C in. */
 		if ((n & 0xfffff) == 0 && PyErr_CheckSignals() < 0)
-			goto fail;
+			goto done;
 		if (!isfinite(x)) {
 			special += x;
 			nonfinite = 1;
 			continue;
 		}
-		t = sum + x;
-		if (!isfinite(t)) {
-			PyErr_SetString(PyExc_OverflowError, "mean(): the sum is too large for a float");
-			goto fail;
-		}
-		if (fabs(sum) >= fabs(x))
-			c += (sum - t) + x;
-		else
-			c += (x - t) + sum;
-		sum = t;
+		if (add_partial(&partials, &m, &room, stack, x) < 0)
+			goto done;
 	}
-	Py_DECREF(it);
 	if (PyErr_Occurred())	/* the iterator raised: pass it on as it is */
-		return NULL;
-	if (n == 0) {
+		goto done;
+	if (n == 0)
 		PyErr_SetString(PyExc_ValueError, "mean() of an empty iterable");
-		return NULL;
-	}
-	if (nonfinite)
-		return PyFloat_FromDouble(special);
-	return PyFloat_FromDouble((sum + c) / (double)n);
-
-fail:
+	else if (nonfinite)
+		result = PyFloat_FromDouble(special);
+	else
+		result = PyFloat_FromDouble(round_partials(partials, m) / (double)n);
+done:
 	Py_DECREF(it);
-	return NULL;
+	if (partials != stack)
+		PyMem_Free(partials);
+	return result;
 }
 
 static PyMethodDef ex10_methods[] = {
