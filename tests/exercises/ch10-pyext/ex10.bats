@@ -235,3 +235,31 @@ print("flat")'
 	}
 	setuptools_builds ex10 'ex10.days_in_month(2, 2000)' 29 'ex10.days_in_year(2000)' '366'
 }
+
+# One compensation term (Kahan, Neumaier) is lost when large values cancel at
+# several magnitudes: [1e100, 1e50, 1.0, -1e100, -1e50] came out 0.0, not 0.2.
+# Pairs that cancel at random magnitudes (and nearly cancel), shuffled, against
+# fmean; the contract allows 4 ulps.
+@test "protocol: mean agrees with statistics.fmean when values cancel at several magnitudes" {
+	run pyrun "$PRE"'
+rng = random.Random(16)
+def ulps(a, b):
+    return 0 if a == b else abs(a - b) / math.ulp(max(abs(a), abs(b)))
+cases = [[1e100, 1e50, 1.0, -1e100, -1e50], [1e300, 1e200, 1e100, 3.0, -1e300, -1e200, -1e100]]
+for _ in range(2000):
+    data = []
+    for _ in range(rng.randint(2, 5)):
+        v = rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)
+        data += [v, -v * rng.choice([1.0, 1.0, 1 + 1e-9])]
+    data += [rng.uniform(-1, 1) for _ in range(rng.randint(1, 3))]
+    rng.shuffle(data)
+    cases.append(data)
+worst = 0
+for data in cases:
+    got, want = m.mean(data), statistics.fmean(data)
+    if ulps(got, want) > 4:
+        sys.exit(f"mean({data}) = {got!r}, fmean = {want!r}: {ulps(got, want):.3g} ulps apart")
+print("ok")'
+	assert_output ok
+	assert_success
+}
