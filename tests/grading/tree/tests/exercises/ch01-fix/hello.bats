@@ -2,6 +2,11 @@
 # The grader's fixture suite for hello: HELLO is the program, HELLO_SRC its source.
 bats_require_minimum_version 1.5.0
 
+setup() {
+	# Run by tests/grade (tests/grading/grade.bats), which sets HELLO; not alone (bats -r tests).
+	[ -n "${HELLO:-}" ] || skip "a fixture of the grader's tests: HELLO is not set"
+}
+
 @test "usage: hello with an argument exits 64" {
 	run timeout 10 "$HELLO" extra
 	[ "$status" -eq 64 ] || { echo "sent: hello extra; expected: exit 64; got: exit $status"; false; }
