@@ -32,6 +32,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -52,6 +53,7 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
 /*
  * Connects to the first address of LIST that accepts.  Returns the socket, or
@@ -85,11 +87,12 @@ connect_any(const struct addrinfo *list, const char **failed, char *where, size_
 	return -1;
 }
 
+/* canon: send_all (see CONTRIBUTING.md) */
 /*
- * send may take fewer bytes than asked (a signal, a full send buffer on a
- * non-blocking socket), so loop until all are queued.  MSG_NOSIGNAL: a peer
- * that has reset the connection gives EPIPE instead of a fatal SIGPIPE.
- * Returns 0, or -1 with errno set.
+ * send can write less than asked (a full socket buffer, a signal): loop until
+ * all is sent.  MSG_NOSIGNAL: a peer that has gone costs EPIPE, not SIGPIPE.
+ * Returns 0, or -1 with errno set (EAGAIN: a send timeout ran out, the peer
+ * does not read).
  */
 static int
 send_all(int fd, const char *buf, size_t len)
@@ -107,6 +110,7 @@ send_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: send_all */
 
 /* fwrite to stdout that reports a failure (a closed pipe, a full disk) at once. */
 static int
@@ -116,6 +120,38 @@ put_out(const char *buf, size_t len)
 		return -1;
 	return 0;
 }
+
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
 
 int
 main(int argc, char *argv[])
@@ -164,23 +200,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = getaddrinfo(host, service, &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "%s: %s", host, gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "%s: %s", host, gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", host);
-	case EAI_MEMORY:
-		errx(EX_OSERR, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	default:
-		errx(EX_SOFTWARE, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "%s: %s", host, gai_strerror(rc));
 	cfd = connect_any(list, &failed, where, sizeof where);
 	freeaddrinfo(list);
 	if (cfd == -1)

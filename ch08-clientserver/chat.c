@@ -46,6 +46,7 @@
  */
 #define BUFSZ 65536
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -66,6 +67,7 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
 /*
  * Connects to the first address of LIST that accepts.  Returns the socket, or
@@ -137,19 +139,30 @@ listen_any(const struct addrinfo *list, const char **failed)
 	return -1;
 }
 
-/* The port a bound socket has, or -1. */
+/* canon: say_listening (see CONTRIBUTING.md) */
+/*
+ * Says "listening on port N" on stderr once SD accepts clients (or datagrams),
+ * N read back from the socket: with port 0 the kernel picks one, and this line
+ * is the only way a student or a test learns which.  Returns 0, or -1 with
+ * errno set.
+ */
 static int
-bound_port(int fd)
+say_listening(int sd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
+	in_port_t port;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
 		return -1;
 	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		port = ((const struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		port = ((const struct sockaddr_in *)&ss)->sin_port;
+	fprintf(stderr, "listening on port %u\n", (unsigned)ntohs(port));
+	return 0;
 }
+/* end canon: say_listening */
 
 /* One direction of the conversation: bytes read from one side, not yet written to the other. */
 struct pipe_buf {
@@ -291,6 +304,38 @@ relay(int sfd, struct pipe_buf *up, struct pipe_buf *down, const char **failed)
 	}
 }
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 int
 main(int argc, char *argv[])
 {
@@ -322,23 +367,10 @@ main(int argc, char *argv[])
 	if (listening)
 		hints.ai_flags |= AI_PASSIVE;
 	rc = getaddrinfo(host, service, &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "%s: %s", host, gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "%s: %s", host, gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", host);
-	case EAI_MEMORY:
-		errx(EX_OSERR, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	default:
-		errx(EX_SOFTWARE, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "%s: %s", host, gai_strerror(rc));
 
 	if (listening) {
 		struct sockaddr_storage ss;
@@ -349,7 +381,8 @@ main(int argc, char *argv[])
 		freeaddrinfo(list);
 		if (lfd == -1)
 			err(EX_OSERR, "%s %s port %s", failed, host, service);
-		fprintf(stderr, "listening on port %d\n", bound_port(lfd));
+		if (say_listening(lfd) == -1)
+			err(EX_OSERR, "getsockname");
 		do
 			sfd = accept(lfd, (struct sockaddr *)&ss, &sslen);
 		while (sfd == -1 && (errno == EINTR || errno == ECONNABORTED));
