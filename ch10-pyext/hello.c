@@ -58,15 +58,16 @@ typedef struct {
 static PyModuleDef hello_module;
 
 /*
- * Converts OBJ to a count in 0..limit for the message WHAT.  An int subclass or an
- * object with __index__ is an int; a bool is not.  Returns -1 with an exception set.
+ * Converts OBJ to a C long for the message WHAT (*OVERFLOW set when it does not
+ * fit).  An int subclass or an object with __index__ is an int; a bool is not.
+ * __index__ is Python code: it may do anything, to anything.  Returns 0, or -1
+ * with an exception set.
  */
 static int
-to_count(PyObject *obj, long limit, const char *what, long *out)
+to_long(PyObject *obj, const char *what, long *out, int *overflow)
 {
 	PyObject *index;
 	long value;
-	int overflow;
 
 	if (PyBool_Check(obj) || !PyIndex_Check(obj)) {
 		PyErr_Format(PyExc_TypeError, "%s must be an int, not %.100s", what,
@@ -76,15 +77,22 @@ to_count(PyObject *obj, long limit, const char *what, long *out)
 	index = PyNumber_Index(obj);
 	if (index == NULL)
 		return -1;
-	value = PyLong_AsLongAndOverflow(index, &overflow);
+	value = PyLong_AsLongAndOverflow(index, overflow);
 	Py_DECREF(index);
 	if (value == -1 && PyErr_Occurred())
 		return -1;
+	*out = value;
+	return 0;
+}
+
+/* VALUE (from to_long) as a count in 0..LIMIT for WHAT.  Returns 0, or -1 with ValueError. */
+static int
+check_count(long value, int overflow, long limit, const char *what)
+{
 	if (overflow != 0 || value < 0 || value > limit) {
 		PyErr_Format(PyExc_ValueError, "%s must be in 0..%ld", what, limit);
 		return -1;
 	}
-	*out = value;
 	return 0;
 }
 
@@ -98,10 +106,12 @@ gumball_init(PyObject *self, PyObject *args, PyObject *kwds)
 	static char *kwlist[] = {kw_count, NULL};
 	PyObject *arg = NULL;
 	long count = 0;
+	int overflow = 0;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Gumball", kwlist, &arg))
 		return -1;
-	if (arg != NULL && to_count(arg, GUMBALL_CAPACITY, "count", &count) < 0)
+	if (arg != NULL && (to_long(arg, "count", &count, &overflow) < 0 ||
+	    check_count(count, overflow, GUMBALL_CAPACITY, "count") < 0))
 		return -1;
 	((gumball_object *)self)->count = count;
 	return 0;
@@ -137,10 +147,18 @@ static PyObject *
 gumball_refill(PyObject *self, PyObject *arg)
 {
 	gumball_object *g = (gumball_object *)self;
+	int overflow;
 	long n;
 
-	/* count + n cannot overflow: both are at most GUMBALL_CAPACITY. */
-	if (to_count(arg, GUMBALL_CAPACITY - g->count, "refill amount", &n) < 0)
+	/*
+	 * Convert first, then check against the count as it is now: __index__ is
+	 * Python code, which may refill this very machine (or let another thread
+	 * do it) between a limit computed before and the addition after.  No
+	 * Python code runs between the check and the addition.  count + n cannot
+	 * overflow: both are at most GUMBALL_CAPACITY.
+	 */
+	if (to_long(arg, "refill amount", &n, &overflow) < 0 ||
+	    check_count(n, overflow, GUMBALL_CAPACITY - g->count, "refill amount") < 0)
 		return NULL;
 	g->count += n;
 	Py_RETURN_NONE;

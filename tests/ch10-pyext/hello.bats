@@ -175,3 +175,20 @@ print("flat")'
 @test "the setuptools build (setup.py, pyproject.toml) works in a clean copy" {
 	setuptools_builds hello 'hello.Gumball(2).turn()' 1 'hello.Gumball(7)' 'Gumball(7)'
 }
+
+# refill computed its limit before calling the argument's __index__, which may
+# refill the same machine: the machine then held more than CAPACITY.
+@test "refill never lets a machine hold more than CAPACITY, even when __index__ refills it" {
+	run pyrun "$PRE"'
+g = G(0)
+class Sneaky:
+    def __index__(self):
+        g.refill(h.CAPACITY)
+        return 1
+raises(ValueError, g.refill, Sneaky())
+if g.count > h.CAPACITY:
+    sys.exit(f"refill(Sneaky()) on an empty machine: count {g.count} > CAPACITY {h.CAPACITY}")
+print(g.count)'
+	assert_output 1000
+	assert_success
+}
