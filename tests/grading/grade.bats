@@ -306,3 +306,14 @@ assert_nothing_left() {
 	run make -s -C "$NETPROG_TOP" selfcheck
 	[ "$status" -ne 0 ] && [[ $output == "usage: make selfcheck EXERCISE=NAME"* ]]
 }
+
+@test "make grade SUBMISSIONS=DIR JOBS=2 EXERCISES=... grades every student folder into class.csv" {
+	mkdir -p "$BATS_TEST_TMPDIR/class/ann" "$BATS_TEST_TMPDIR/class/bob"
+	cp "$NETPROG_TOP/exercises/ch05-sockets/sockaddr_sizes.c" "$BATS_TEST_TMPDIR/class/ann/"
+	run -0 make -s -C "$NETPROG_TOP" grade SUBMISSIONS="$BATS_TEST_TMPDIR/class" JOBS=2 EXERCISES=sockaddr_sizes 3>&-
+	assert_line --regexp '^ann: 10\.00/10\.00 graded '
+	assert_line --regexp '^bob: 0\.00/10\.00 graded '
+	[ "$(cat "$BATS_TEST_TMPDIR/class/class.csv")" = "student,sockaddr_sizes,total,max,status
+ann,10.00,10.00,10.00,graded
+bob,0.00,0.00,10.00,graded" ]
+}
