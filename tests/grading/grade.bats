@@ -317,3 +317,16 @@ assert_nothing_left() {
 ann,10.00,10.00,10.00,graded
 bob,0.00,0.00,10.00,graded" ]
 }
+
+@test "the grader follows no symbolic link of the submission: not a source, not grade-results" {
+	mkdir -p "$BATS_TEST_TMPDIR/sub" "$BATS_TEST_TMPDIR/elsewhere"
+	echo 'secret' >"$BATS_TEST_TMPDIR/secret.c"
+	ln -s "$BATS_TEST_TMPDIR/secret.c" "$BATS_TEST_TMPDIR/sub/hello.c"
+	run -0 "$GRADE" --tree "$TREE" "$BATS_TEST_TMPDIR/sub" 3>&-
+	[ "$(field "$BATS_TEST_TMPDIR/sub/grade-results/summary.csv" hello status)" = missing ]
+	rm -r "$BATS_TEST_TMPDIR/sub/grade-results"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$BATS_TEST_TMPDIR/sub/grade-results"
+	run -73 --separate-stderr "$GRADE" --tree "$TREE" "$BATS_TEST_TMPDIR/sub" 3>&-
+	[[ $stderr == *"grade-results is a symbolic link"* ]]
+	[ -z "$(ls "$BATS_TEST_TMPDIR/elsewhere")" ]
+}

@@ -1,6 +1,8 @@
-# tests/lib/grading.bash - what tests/grade and tests/grading/*.bats share: the
-# list of exercises, their suites and grading variables, and how an exercise's
-# source is built, all derived from the tree's conventions (nothing listed by hand).
+# tests/lib/grading.bash - for suites that build exercises the way tests/grade does
+# (tests/grading/fixtures.bats): the list of exercises, their suites and grading
+# variables, and how an exercise's source is built, all derived from the tree's
+# conventions (nothing listed by hand).  tests/grade (Python) does the same itself:
+# the flags from the Makefile, -pthread for <pthread.h>, chapter 10 as modules.
 #
 #   grading_init TOP          set GRADING_TOP and ask the Makefile for the compiler and
 #                             the course's flags (GRADING_CC, GRADING_FLAGS, GRADING_CFLAGS)
