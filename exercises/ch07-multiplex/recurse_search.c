@@ -47,6 +47,7 @@
  * - Workers warn at the same time: each warning is written under stderr's lock, whole.
  */
 #define _GNU_SOURCE	/* memmem, memrchr, sched_getaffinity, O_NOFOLLOW and O_DIRECTORY under -std=c17 */
+#include <ctype.h>
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
@@ -96,12 +97,20 @@ struct search {
 	atomic_bool ioerr;	/* stdout failed */
 };
 
-/* DIR joined with REL as the user sees it ("tree/sub/file"); NULL when memory ran out. */
+/*
+ * DIR joined with REL as the user sees it, as grep -r writes it: "tree/sub/file" for
+ * DIR "tree", "tree/" or "tree//" (trailing slashes are one), "/sub/file" for "/".
+ * NULL when memory ran out.
+ */
 static char *
 display_path(const struct search *s, const char *rel)
 {
 	size_t dlen = strlen(s->dir), rlen = strlen(rel);
-	bool slash = rlen > 0 && dlen > 0 && s->dir[dlen - 1] != '/';
+	bool slash;
+
+	while (rlen > 0 && dlen > 1 && s->dir[dlen - 1] == '/' && s->dir[dlen - 2] == '/')
+		dlen--;
+	slash = rlen > 0 && dlen > 0 && s->dir[dlen - 1] != '/';
 	char *path = malloc(dlen + slash + rlen + 1);
 
 	if (path != NULL) {
@@ -619,11 +628,15 @@ fit_workers(long want)
 	}
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)(3 * MAX_WORKERS + 64))
 		return want;
+	/* Descriptors inherited above the limit count in /proc but take no slot below it. */
 	avail = (long)rl.rlim_cur - open_descriptors((long)rl.rlim_cur);
+	if (avail < 0)
+		avail = 0;
 	fit = avail / 3 > 1 ? avail / 3 : 1;
 	if (fit >= want)
 		return want;
-	warnx("%ld free descriptors are enough for %ld of the %ld workers only", avail, fit, want);
+	warnx("%ld free descriptors (limit %ld) are enough for %ld of the %ld workers only",
+	    avail, (long)rl.rlim_cur, fit, want);
 	return fit;
 }
 
@@ -651,9 +664,10 @@ main(int argc, char *argv[])
 
 		switch (opt) {
 		case 'j':
+			/* As strict as a port: strtol alone takes " 2", "+2" and "2x". */
 			errno = 0;
-			nworkers = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
+			nworkers = isdigit((unsigned char)optarg[0]) ? strtol(optarg, &end, 10) : 0;
+			if (errno != 0 || nworkers == 0 || *end != '\0' ||
 			    nworkers < 1 || nworkers > MAX_WORKERS) {
 				warnx("-j %s: not a number of workers in 1..%d", optarg, MAX_WORKERS);
 				usage(argv[0]);
