@@ -379,3 +379,19 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	echo needle >"$T/hit"
 	run -74 client sh -c '"$@" >/dev/full' sh "$RECURSE_SEARCH" "$T" needle
 }
+
+@test "usage: recurse_search refuses -j ' 2', -j +2, -j 2x and -j '' (64)" {
+	echo needle >"$T/f"
+	for j in ' 2' +2 2x '' 0x2; do
+		run -64 --separate-stderr rs -j "$j" "$T" needle
+		[ -z "$output" ] || fail "-j '$j': expected nothing on stdout and 64, got '$output'"
+	done
+}
+
+@test "protocol: recurse_search writes DIR// as grep -rl does" {
+	mkdir -p "$T/sub"
+	echo needle >"$T/sub/f"
+	want=$(grep -rlF needle "$T//")
+	run -0 rs "$T//" needle
+	assert_output "$want"
+}
