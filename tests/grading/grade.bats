@@ -330,3 +330,13 @@ bob,0.00,0.00,10.00,graded" ]
 	[[ $stderr == *"grade-results is a symbolic link"* ]]
 	[ -z "$(ls "$BATS_TEST_TMPDIR/elsewhere")" ]
 }
+
+@test "a prebuilt binary is graded; HELLO_SRC is unset, so the memory test skips for want of a source" {
+	mkdir -p "$BATS_TEST_TMPDIR/sub"
+	cc -o "$BATS_TEST_TMPDIR/sub/hello" "$FIX/hello.c"
+	run -0 "$GRADE" --tree "$TREE" -e hello "$BATS_TEST_TMPDIR/sub" 3>&-
+	grep -q '^ok 5 memory: .* # skip no source to build with sanitizers$' "$BATS_TEST_TMPDIR/sub/grade-results/hello.tap"
+	[ "$(field "$BATS_TEST_TMPDIR/sub/grade-results/summary.csv" hello file)" = hello ]
+	[ "$(field "$BATS_TEST_TMPDIR/sub/grade-results/summary.csv" hello warnings)" = '' ]
+	[ "$(field "$BATS_TEST_TMPDIR/sub/grade-results/summary.csv" hello points)" = 8.33 ]
+}
