@@ -24,6 +24,7 @@
  * pool (made once, it serves any number of jobs).
  */
 #define _GNU_SOURCE	/* clock_gettime and fork's <sys/wait.h> under -std=c17 */
+#include <errno.h>
 #include <err.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,14 +82,18 @@ run_pool(size_t workers, unsigned long jobs, int *rc)
 	atomic_ulong done = 0;
 	double t0, t1;
 
-	*rc = tsq_init(&q, 0);
-	if (*rc != 0)
+	q = tsq_init();
+	if (q == NULL) {
+		*rc = errno;
 		return -1;
-	*rc = wp_init(&p, workers, q);
-	if (*rc != 0) {
+	}
+	p = wp_init(workers, q);
+	if (p == NULL) {
+		*rc = errno;
 		tsq_destroy(q);
 		return -1;
 	}
+	*rc = 0;
 	t0 = now();
 	for (unsigned long i = 0; i < jobs && *rc == 0; i++)
 		*rc = tsq_add_job(q, trivial_job, &done);

@@ -72,6 +72,24 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+
+/*
+ * The pool's constructors return a handle or NULL with errno set; the cases
+ * check error numbers, so these give the number (0 on success).
+ */
+static int
+new_queue(struct thread_safe_queue **qp, size_t capacity)
+{
+	*qp = capacity == 0 ? tsq_init() : tsq_init_bounded(capacity);
+	return *qp == NULL ? errno : 0;
+}
+
+static int
+new_pool(struct worker_pool **pp, size_t workers, struct thread_safe_queue *q)
+{
+	*pp = wp_init(workers, q);
+	return *pp == NULL ? errno : 0;
+}
 /*
  * Counting jobs.  Each job has its own slot and adds one to it: a slot that
  * is not exactly 1 afterwards names a job lost or run twice.  Slots need no
@@ -115,8 +133,8 @@ static void
 make_pool(struct thread_safe_queue **qp, struct worker_pool **pp, size_t workers,
     size_t capacity)
 {
-	ok(tsq_init(qp, capacity), "tsq_init");
-	ok(wp_init(pp, workers, *qp), "wp_init");
+	ok(new_queue(qp, capacity), "tsq_init");
+	ok(new_pool(pp, workers, *qp), "wp_init");
 }
 
 static void
@@ -242,9 +260,9 @@ case_drain(void)
 	struct worker_pool *p;
 	unsigned int *slots = new_slots(N);
 
-	ok(tsq_init(&q, 0), "tsq_init");
+	ok(new_queue(&q, 0), "tsq_init");
 	add_counting(q, slots, 0, N / 2);		/* queued before any worker exists */
-	ok(wp_init(&p, 4, q), "wp_init");
+	ok(new_pool(&p, 4, q), "wp_init");
 	add_counting(q, slots, N / 2, N);		/* queued while the workers run */
 	end_pool(q, p);					/* no wp_wait: destroy must drain */
 	check_each_once(slots, N, "drain");
@@ -416,15 +434,18 @@ case_zero_workers(void)
 	struct worker_pool *p = NULL;
 	unsigned int slot = 0;
 
-	ok(tsq_init(&q, 0), "tsq_init");
-	CHECK(wp_init(&p, 0, q) == EINVAL, "0 workers: wp_init did not return EINVAL");
+	ok(new_queue(&q, 0), "tsq_init");
+	CHECK(new_pool(&p, 0, q) == EINVAL, "0 workers: wp_init did not return EINVAL");
 	CHECK(p == NULL, "0 workers: wp_init failed but stored a pool");
-	/* The refusal left the queue free for a real pool. */
+	/* A count whose thread table overflows size_t is refused too, not wrapped. */
+	CHECK(new_pool(&p, SIZE_MAX, q) == EINVAL, "SIZE_MAX workers: wp_init did not return EINVAL");
+	CHECK(p == NULL, "SIZE_MAX workers: wp_init failed but stored a pool");
+	/* The refusals left the queue free for a real pool. */
 	ok(tsq_add_job(q, count_job, &slot), "tsq_add_job");
-	ok(wp_init(&p, 1, q), "wp_init after the refusal");
+	ok(new_pool(&p, 1, q), "wp_init after the refusal");
 	end_pool(q, p);
 	CHECK(slot == 1, "0 workers: the job queued after the refusal ran %u times", slot);
-	puts("zero-workers: ok (EINVAL, and the queue still feeds a pool afterwards)");
+	puts("zero-workers: ok (EINVAL for 0 and SIZE_MAX, and the queue still feeds a pool afterwards)");
 }
 
 /* Waiting on a pool with nothing to do returns at once. */
@@ -662,7 +683,7 @@ case_misuse(void)
 	    m.wait_rc);
 	CHECK(m.destroy_rc == EDEADLK, "misuse: wp_destroy from a job returned %d, not EDEADLK",
 	    m.destroy_rc);
-	CHECK(wp_init(&p2, 1, q) == EBUSY && p2 == NULL,
+	CHECK(new_pool(&p2, 1, q) == EBUSY && p2 == NULL,
 	    "misuse: a second pool on one queue was not refused with EBUSY");
 	CHECK(tsq_destroy(q) == EBUSY, "misuse: tsq_destroy with a pool attached: not EBUSY");
 	CHECK(tsq_add_job(q, NULL, NULL) == EINVAL, "misuse: a NULL job was not refused");
@@ -671,7 +692,7 @@ case_misuse(void)
 	/* A job queued with no pool to run it is not thrown away by tsq_destroy. */
 	ok(tsq_add_job(q, count_job, &slot), "tsq_add_job");
 	CHECK(tsq_destroy(q) == ENOTEMPTY, "misuse: tsq_destroy dropped a queued job");
-	ok(wp_init(&p, 1, q), "wp_init");
+	ok(new_pool(&p, 1, q), "wp_init");
 	end_pool(q, p);
 	CHECK(slot == 1, "misuse: the job kept by tsq_destroy ran %u times", slot);
 	puts("misuse: ok (EDEADLK from a job, EBUSY, EINVAL, ENOTEMPTY)");
@@ -723,13 +744,13 @@ case_init_fails(void)
 	if (rc != 0 || stack == 0 || vm == 0 || getrlimit(RLIMIT_AS, &old) == -1)
 		return false;
 
-	ok(tsq_init(&q, 0), "tsq_init");
+	ok(new_queue(&q, 0), "tsq_init");
 	add_counting(q, slots, 0, N);
 	tight = old;
 	tight.rlim_cur = vm + 4 * stack + stack / 2;
 	if (setrlimit(RLIMIT_AS, &tight) == -1)
 		err(EX_OSERR, "setrlimit");
-	rc = wp_init(&p, WORKERS, q);
+	rc = new_pool(&p, WORKERS, q);
 	if (setrlimit(RLIMIT_AS, &old) == -1)
 		err(EX_OSERR, "setrlimit");
 	if (rc == 0) {
@@ -740,7 +761,7 @@ case_init_fails(void)
 	for (size_t i = 0; i < N; i++)
 		CHECK(slots[i] == 0, "init-fails: job %zu ran although wp_init failed", i);
 	/* Nothing was left attached: the same queue takes a new pool and its jobs run. */
-	ok(wp_init(&p, 2, q), "wp_init after the failure");
+	ok(new_pool(&p, 2, q), "wp_init after the failure");
 	end_pool(q, p);
 	check_each_once(slots, N, "init-fails");
 	puts("init-fails: ok (pthread_create failed part way: EAGAIN, no job ran, queue reusable)");

@@ -480,12 +480,12 @@ main(int argc, char *argv[])
 	 */
 	if (pipe2(stop, O_CLOEXEC) == -1)
 		err(EX_OSERR, "pipe2");
-	rc = tsq_init(&q, QUEUE_MAX);
-	if (rc != 0)
-		errx(EX_OSERR, "tsq_init: %s", strerror(rc));
-	rc = wp_init(&p, workers, q);
-	if (rc != 0)
-		errx(EX_OSERR, "wp_init: %zu workers: %s", workers, strerror(rc));
+	q = tsq_init_bounded(QUEUE_MAX);
+	if (q == NULL)
+		err(EX_OSERR, "tsq_init_bounded");
+	p = wp_init(workers, q);
+	if (p == NULL)
+		err(EX_OSERR, "wp_init: %zu workers", workers);
 
 	if (say_listening(lfd) == -1)
 		err(EX_OSERR, "getsockname");

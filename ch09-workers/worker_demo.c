@@ -44,17 +44,17 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 
-	rc = tsq_init(&q, 0);
-	if (rc != 0)
-		errx(EX_OSERR, "tsq_init: %s", strerror(rc));
+	q = tsq_init();
+	if (q == NULL)
+		err(EX_OSERR, "tsq_init");
 	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
 		rc = tsq_add_job(q, print_line, numbers[i]);
 		if (rc != 0)
 			errx(EX_OSERR, "tsq_add_job: %s", strerror(rc));
 	}
-	rc = wp_init(&p, 2, q);
-	if (rc != 0)
-		errx(EX_OSERR, "wp_init: %s", strerror(rc));
+	p = wp_init(2, q);
+	if (p == NULL)
+		err(EX_OSERR, "wp_init");
 
 	/* Sleeps on a condition variable until the last job ends: no polling, no sleep(1). */
 	rc = wp_wait(p);

@@ -65,8 +65,8 @@ must(int rc)
 		abort();
 }
 
-int
-tsq_init(struct thread_safe_queue **qp, size_t capacity)
+static int
+make_queue(struct thread_safe_queue **qp, size_t capacity)
 {
 	struct thread_safe_queue *q;
 	int rc;
@@ -217,8 +217,8 @@ set_state(struct thread_safe_queue *q, enum pool_state state)
 	must(pthread_mutex_unlock(&q->lock));
 }
 
-int
-wp_init(struct worker_pool **pp, size_t workers, struct thread_safe_queue *q)
+static int
+start_pool(struct worker_pool **pp, size_t workers, struct thread_safe_queue *q)
 {
 	struct worker_pool *p;
 	size_t started;
@@ -323,4 +323,37 @@ wp_destroy(struct worker_pool *p)
 	set_state(p->q, NO_POOL);
 	free(p);
 	return rc;
+}
+
+/* The text's shapes: a handle, or NULL with errno set (as fopen does). */
+thread_safe_queue
+tsq_init(void)
+{
+	return tsq_init_bounded(0);
+}
+
+thread_safe_queue
+tsq_init_bounded(size_t capacity)
+{
+	struct thread_safe_queue *q;
+	int rc = make_queue(&q, capacity);
+
+	if (rc != 0) {
+		errno = rc;
+		return NULL;
+	}
+	return q;
+}
+
+worker_pool
+wp_init(size_t workers, thread_safe_queue q)
+{
+	struct worker_pool *p;
+	int rc = start_pool(&p, workers, q);
+
+	if (rc != 0) {
+		errno = rc;
+		return NULL;
+	}
+	return p;
 }

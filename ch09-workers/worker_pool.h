@@ -1,16 +1,18 @@
 /*
  * worker_pool.h - a thread-safe job queue and a pool of worker threads that runs its jobs.
  *
- * use:   struct thread_safe_queue *q;  struct worker_pool *p;
- *        tsq_init(&q, 0);                  a queue (0: no bound on its length)
- *        tsq_add_job(q, job, arg);         ... as many as you like, before or after wp_init
- *        wp_init(&p, 2, q);                two workers start taking jobs, oldest first
- *        wp_wait(p);                       sleeps until the queue is empty and no job runs
- *        wp_destroy(p);                    runs what is still queued, then joins every worker
+ * use:   thread_safe_queue q = tsq_init();      a queue (tsq_init_bounded(N): at most N waiting)
+ *        tsq_add_job(q, job, arg);             ... as many as you like, before or after wp_init
+ *        worker_pool p = wp_init(2, q);        two workers start taking jobs, oldest first
+ *        wp_wait(p);                           sleeps until the queue is empty and no job runs
+ *        wp_destroy(p);                        runs what is still queued, then joins every worker
  *        tsq_destroy(q);
- * errors: every function but wp_is_empty returns 0 or an error number (ENOMEM, EAGAIN,
- *        EINVAL, EBUSY, ENOTEMPTY, EDEADLK, or what pthread_* returned).  Nothing is
- *        printed and errno is not used, as with pthread_* itself.
+ *        The names, argument orders and handle-returning shapes are the text's; wp_wait
+ *        (instead of polling wp_is_empty with sleep) and the bounded queue are ours.
+ * errors: tsq_init, tsq_init_bounded and wp_init return a handle, or NULL with errno set
+ *        (as fopen does).  The others but wp_is_empty return 0 or an error number (ENOMEM,
+ *        EAGAIN, EINVAL, EBUSY, ENOTEMPTY, EDEADLK, or what pthread_* returned) and leave
+ *        errno alone, as pthread_* do.  Nothing is printed.
  * text:  chapter 9, "Scheduling"
  *
  * A queue feeds at most one pool at a time.  Two pools, each with its own queue, share
@@ -25,19 +27,31 @@
 /*
  * A job is a function of one pointer.  Functions of other types (puts takes a
  * const char * and returns int) must be wrapped: calling a function through a
- * pointer of another type is undefined behaviour.
+ * pointer of another type is undefined behaviour.  A job must return: one that
+ * calls pthread_exit (or is cancelled) ends its worker without telling the
+ * pool, which then counts it as busy for ever, so wp_wait and wp_destroy never
+ * return.
  */
 typedef void tsq_job_fn(void *arg);
 
 struct thread_safe_queue;
 struct worker_pool;
 
+/* The handles, as the text names them. */
+typedef struct thread_safe_queue *thread_safe_queue;
+typedef struct worker_pool *worker_pool;
+
 /*
- * Makes an empty queue in *QP.  CAPACITY bounds how many jobs may wait in it
- * (jobs being run do not count); 0 means no bound.  ENOMEM, or what
- * pthread_mutex_init / pthread_cond_init returned.
+ * An empty queue with no bound on its length.  NULL with errno ENOMEM, or
+ * what pthread_mutex_init / pthread_cond_init returned.
  */
-int tsq_init(struct thread_safe_queue **qp, size_t capacity);
+thread_safe_queue tsq_init(void);
+
+/*
+ * An empty queue where at most CAPACITY jobs may wait (jobs being run do not
+ * count; 0 means no bound).  NULL with errno set, as for tsq_init.
+ */
+thread_safe_queue tsq_init_bounded(size_t capacity);
 
 /*
  * Appends FN(ARG) to Q.  Callable from any thread, including from a job
@@ -56,15 +70,16 @@ int tsq_add_job(struct thread_safe_queue *q, tsq_job_fn *fn, void *arg);
 int tsq_destroy(struct thread_safe_queue *q);
 
 /*
- * Starts WORKERS threads that take jobs from Q, oldest first, and stores
- * the pool in *PP.  Either all of them start or none is left running:
- * when pthread_create fails part way, the threads already made are stopped
- * and joined before any of them has run a job, and its error (EAGAIN) is
- * returned.  EINVAL for 0 workers, EBUSY when Q already feeds a pool, ENOMEM.
+ * Starts WORKERS threads that take jobs from Q, oldest first, and returns
+ * the pool, or NULL with errno set.  Either all of them start or none is
+ * left running: when pthread_create fails part way, the threads already
+ * made are stopped and joined before any of them has run a job, and errno
+ * is its error (EAGAIN).  EINVAL for 0 workers or for a count whose thread table would not
+ * fit in a size_t, EBUSY when Q already feeds a pool, ENOMEM.
  * Threads inherit the caller's signal mask: block signals first if the
  * workers must not receive them.
  */
-int wp_init(struct worker_pool **pp, size_t workers, struct thread_safe_queue *q);
+worker_pool wp_init(size_t workers, thread_safe_queue q);
 
 /*
  * True when no job is queued and none is running.  A snapshot: another

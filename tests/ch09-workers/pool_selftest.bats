@@ -83,3 +83,48 @@ selftest() {
 	run -64 "$POOL_SELFTEST" no-such-case
 	assert_output --partial usage
 }
+
+# The chapter's snippet, with only its real errors fixed: puts (int (*)(const char *))
+# wrapped in a job of the pool's type, and the includes and main it leaves out.
+# -Wwrite-strings is ours, not C's: string literals are char arrays in C.
+@test "the text's snippet compiles against worker_pool.h and runs each job once" {
+	cat >"$BATS_TEST_TMPDIR/snippet.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+#include "worker_pool.h"
+
+static void
+puts_job(void *arg)
+{
+	puts(arg);
+}
+
+int
+main(void)
+{
+	thread_safe_queue q = tsq_init();
+	tsq_add_job(q, puts_job, "1");
+	tsq_add_job(q, puts_job, "2");
+	tsq_add_job(q, puts_job, "3");
+	tsq_add_job(q, puts_job, "4");
+	tsq_add_job(q, puts_job, "5");
+	tsq_add_job(q, puts_job, "6");
+
+	size_t worker_count = 2;
+	worker_pool p = wp_init(worker_count, q);
+
+	while(!wp_is_empty(p)) {
+		sleep(1);
+	}
+	wp_destroy(p);
+	tsq_destroy(q);
+	return 0;
+}
+C
+	run cc -std=c17 -Wall -Wextra -Wpedantic -Werror -pthread -I"$NETPROG_TOP/ch09-workers" \
+		-o "$BATS_TEST_TMPDIR/snippet" "$BATS_TEST_TMPDIR/snippet.c" "$NETPROG_TOP/ch09-workers/worker_pool.c"
+	[ "$status" -eq 0 ] || fail "the snippet does not compile against worker_pool.h: $output"
+	run -0 client "$BATS_TEST_TMPDIR/snippet"
+	run sort <<<"$output"
+	assert_output "$(printf '%s\n' 1 2 3 4 5 6)"
+}
