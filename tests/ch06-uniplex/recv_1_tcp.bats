@@ -239,6 +239,15 @@ half_close() {
 	[ "$EXIT_STATUS" -eq 0 ]
 }
 
+@test "recv_1_tcp: on a kernel without IPv6 (no AF_INET6 sockets) it serves IPv4 clients" {
+	local port
+	no_inet6_prefix
+	port=$(free_port)
+	start_server tcp "$port" "${NO_INET6[@]}" "$RECV_1_TCP" "$port"
+	run -0 peer tcp-send 127.0.0.1 "$port" 'no inet6'
+	wait_for_output ' (8 bytes)'
+}
+
 @test "recv_1_tcp: a port in use is the system's message and 71" {
 	local port
 	port=$(free_port)

@@ -159,6 +159,15 @@ sends_nuls() {
 	[ "$EXIT_STATUS" -eq 0 ]
 }
 
+@test "recv_gai_udp: on a kernel without IPv6 (no AF_INET6 sockets) it receives IPv4 datagrams" {
+	local port
+	no_inet6_prefix
+	port=$(free_port)
+	start_server udp "$port" "${NO_INET6[@]}" "$RECV_GAI_UDP" "$port"
+	printf 'no inet6' | client nc -u -q0 127.0.0.1 "$port"
+	wait_for_output 'no inet6'
+}
+
 @test "recv_gai_udp: a port in use is the system's message and 71" {
 	local port
 	port=$(free_port)

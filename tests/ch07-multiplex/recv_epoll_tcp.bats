@@ -65,6 +65,10 @@ program RECV_EPOLL_TCP ch07-multiplex/recv_epoll_tcp
 	ch07_signals "$RECV_EPOLL_TCP"
 }
 
+@test "recv_epoll_tcp: on a kernel without IPv6 (no AF_INET6 sockets) it serves IPv4 clients" {
+	ch07_no_inet6 "$RECV_EPOLL_TCP"
+}
+
 @test "recv_epoll_tcp: a port in use is the system's message and 71" {
 	ch07_port_in_use "$RECV_EPOLL_TCP"
 }

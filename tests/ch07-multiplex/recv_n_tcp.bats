@@ -101,6 +101,10 @@ program RECV_N_TCP ch07-multiplex/recv_n_tcp
 	assert_failure
 }
 
+@test "recv_n_tcp: on a kernel without IPv6 (no AF_INET6 sockets) it serves IPv4 clients" {
+	ch07_no_inet6 "$RECV_N_TCP"
+}
+
 @test "recv_n_tcp: a port in use is the system's message and 71" {
 	ch07_port_in_use "$RECV_N_TCP"
 }

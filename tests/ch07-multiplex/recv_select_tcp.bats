@@ -65,6 +65,10 @@ program RECV_SELECT_TCP ch07-multiplex/recv_select_tcp
 	ch07_signals "$RECV_SELECT_TCP"
 }
 
+@test "recv_select_tcp: on a kernel without IPv6 (no AF_INET6 sockets) it serves IPv4 clients" {
+	ch07_no_inet6 "$RECV_SELECT_TCP"
+}
+
 @test "recv_select_tcp: a port in use is the system's message and 71" {
 	ch07_port_in_use "$RECV_SELECT_TCP"
 }

@@ -44,6 +44,14 @@ many() {
 	stop_server
 }
 
+@test "pool_server on a kernel without IPv6 (no AF_INET6 sockets) echoes IPv4 clients" {
+	no_inet6_prefix
+	PORT=$(free_port)
+	start_server tcp "$PORT" "${NO_INET6[@]}" "$POOL_SERVER" "$PORT" 2
+	run -0 client "$PYTHON" "$CLIENTS" many 127.0.0.1 "$PORT" 3
+	stop_server
+}
+
 @test "pool_server echoes 50 concurrent clients over ::1, each its own binary data, with 4 workers" {
 	needs_ipv6
 	many ::1

@@ -300,6 +300,18 @@ ch07_signals() {
 	[ "$EXIT_STATUS" -eq 0 ]
 }
 
+# On a kernel without IPv6 (socket(AF_INET6) fails: EAFNOSUPPORT) the server falls
+# back to IPv4 and serves 127.0.0.1, instead of exiting.
+ch07_no_inet6() {
+	local prog=$1 port
+	no_inet6_prefix
+	port=$(free_port)
+	start_server tcp "$port" "${NO_INET6[@]}" "$prog" "$port"
+	run -0 peer tcp-send 127.0.0.1 "$port" 'no inet6'
+	assert_line --index 1 'EOF after 0 bytes'
+	wait_for_output ' (8 bytes)'
+}
+
 ch07_port_in_use() {
 	local prog=$1 port
 	port=$(free_port)
