@@ -2,7 +2,9 @@
 # service_name (chapter 5, exercise 3): the service name getnameinfo finds for a
 # port, checked against `getent services PORT/PROTO`, the system's own answer.
 load ../../helper
+load ../../lib/exercise
 program SERVICE_NAME exercises/ch05-sockets/service_name
+exercise_source SERVICE_NAME exercises/ch05-sockets/service_name.c
 
 # getent's answers come from /etc/services, which a minimal Debian does not have.
 setup() { needs_file /etc/services netbase && netprog_setup; }
@@ -150,4 +152,13 @@ ports_to_check() {
 	run -64 --separate-stderr "$SERVICE_NAME" 80 tcp extra
 	assert_output ''
 	[ -n "$stderr" ]
+}
+
+@test "memory: service_name built with -fsanitize=address,undefined answers and refuses without a report" {
+	asan_build SERVICE_NAME
+	for args in "80" "53 udp" "512 tcp" "512 udp" "1023" "65535" "99999" "abc" "80 sctp" "80 tcp extra" ""; do
+		# shellcheck disable=SC2086 # the words are the arguments
+		client "$ASAN_BIN" $args >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+	done
+	assert_no_sanitizer_report "$BATS_TEST_TMPDIR/err"
 }

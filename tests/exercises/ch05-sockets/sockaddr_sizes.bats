@@ -2,7 +2,9 @@
 # sockaddr_sizes (chapter 5, exercise 4): the size of each socket address
 # structure, checked against what this machine's C compiler says.
 load ../../helper
+load ../../lib/exercise
 program SOCKADDR_SIZES exercises/ch05-sockets/sockaddr_sizes
+exercise_source SOCKADDR_SIZES exercises/ch05-sockets/sockaddr_sizes.c
 
 @test "protocol: sockaddr_sizes prints the sizes this machine's compiler gives, in the documented order" {
 	command -v cc >/dev/null || skip "no C compiler (cc) here"
@@ -43,4 +45,11 @@ program SOCKADDR_SIZES exercises/ch05-sockets/sockaddr_sizes
 	run -64 --separate-stderr "$SOCKADDR_SIZES" extra
 	assert_output ''
 	[ -n "$stderr" ]
+}
+
+@test "memory: sockaddr_sizes built with -fsanitize=address,undefined runs without a report" {
+	asan_build SOCKADDR_SIZES
+	client "$ASAN_BIN" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || true
+	client "$ASAN_BIN" extra >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+	assert_no_sanitizer_report "$BATS_TEST_TMPDIR/err"
 }

@@ -7,7 +7,9 @@
 # followed; FIFOs, sockets and devices are not opened; a vanished file is no error; a deep
 # tree needs few descriptors.  Every tree is made here, in $BATS_TEST_TMPDIR.
 load ../../helper
+load ../../lib/exercise
 program RECURSE_SEARCH exercises/ch07-multiplex/recurse_search
+exercise_source RECURSE_SEARCH exercises/ch07-multiplex/recurse_search.c
 
 setup() {
 	netprog_setup
@@ -16,7 +18,7 @@ setup() {
 }
 
 teardown() {
-	stop_all
+	exercise_teardown || true
 	# A mode-000 directory cannot be removed by bats as an ordinary user.
 	chmod -R u+rwx "$BATS_TEST_TMPDIR" 2>/dev/null || true
 }
@@ -394,4 +396,20 @@ os.execv(sys.argv[1], sys.argv[1:])' "$RECURSE_SEARCH" -j 16 "$T" needle
 	want=$(grep -rlF needle "$T//")
 	run -0 rs "$T//" needle
 	assert_output "$want"
+}
+
+@test "memory: recurse_search built with -fsanitize=address,undefined finds, misses and warns without a report" {
+	asan_build RECURSE_SEARCH
+	mkdir -p "$T/a/b/c" "$T/d"
+	filler 100000 >"$T/a/b/c/big"
+	printf 'xx needle xx' >>"$T/a/b/c/big"
+	for i in $(seq 50); do filler 3000 y >"$T/d/f$i"; done
+	ln -s ../a "$T/d/link"
+	for j in 1 4; do
+		client "$ASAN_BIN" -j "$j" "$T" needle >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+		client "$ASAN_BIN" -j "$j" "$T" absent-string >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+	done
+	client "$ASAN_BIN" "$T/nonexistent" needle >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+	client "$ASAN_BIN" -j 0 "$T" needle >/dev/null 2>>"$BATS_TEST_TMPDIR/err" || true
+	assert_no_sanitizer_report "$BATS_TEST_TMPDIR/err"
 }
