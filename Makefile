@@ -199,13 +199,16 @@ BENCH_OUTPUTS := $(BENCH_STEMS:=.csv) bench/REPORT.md bench/results-tiny-REPORT.
 # ---- static analysis -------------------------------------------------------
 # clang-tidy: the bug-finding families; left out are checks that flag correct
 # course code (unchecked printf, the reserved-looking _GNU_SOURCE, Annex K advice,
-# parameters of the same type side by side).
+# parameters of the same type side by side), and valist.Uninitialized, which loses
+# va_start when a printf-like function is inlined into its caller (llvm-project
+# #40656): the teaching files carry no NOLINT comments for a tool's bug.
 empty :=
 space := $(empty) $(empty)
 TIDY_CHECKS := $(subst $(space),,-*, bugprone-*, cert-*, clang-analyzer-*, misc-*, \
 	performance-*, portability-*, -bugprone-easily-swappable-parameters, -cert-err33-c, \
 	-misc-unused-parameters, -bugprone-reserved-identifier, -cert-dcl37-c, -cert-dcl51-cpp, \
-	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling)
+	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling, \
+	-clang-analyzer-valist.Uninitialized)
 CPPCHECK_FLAGS := --quiet --error-exitcode=1 --inline-suppr --std=c11 --library=python \
 	--enable=warning,style,performance,portability --suppress=missingIncludeSystem
 

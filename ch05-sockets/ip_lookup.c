@@ -4,10 +4,10 @@
  * usage: ip_lookup HOST
  * out:   only addresses, one per line, numeric form, each exactly once, in
  *        getaddrinfo's order
- * exit:  0 ok, 64 usage, 68 unknown host (or it has no address),
- *        75 temporary failure (DNS server failed or did not answer),
- *        69 non-recoverable name service failure, 71 out of memory or a
- *        system error, 70 anything else
+ * exit:  0 ok, 64 usage, 68 unknown host (or it has no address) or a
+ *        non-recoverable name service failure (EAI_FAIL), 70 anything else,
+ *        71 out of memory or a system error, 75 temporary failure (DNS server
+ *        failed or did not answer)
  * try:   ./ip_lookup localhost      and compare:  getent ahosts localhost
  * text:  chapter 5, "IP List"
  */

@@ -4,10 +4,10 @@
  * usage: reverse_dns IP         (IP is an address literal; an IPv6 one may
  *                                carry a scope: fe80::1%lo)
  * out:   the name and a newline; nothing at all when the address has no name
- * exit:  0 ok, 64 usage or IP is not an address literal, 68 no name for IP,
- *        75 temporary failure (DNS server failed or did not answer),
- *        69 non-recoverable name service failure, 71 out of memory or a
- *        system error, 70 anything else
+ * exit:  0 ok, 64 usage or IP is not an address literal, 68 no name for IP or a
+ *        non-recoverable name service failure (EAI_FAIL), 70 anything else,
+ *        71 out of memory or a system error, 75 temporary failure (DNS server
+ *        failed or did not answer)
  * try:   ./reverse_dns 127.0.0.1      and compare:  getent hosts 127.0.0.1
  * text:  chapter 5, "Reverse DNS Lookup"
  */

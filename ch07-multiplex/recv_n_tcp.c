@@ -354,8 +354,7 @@ report(const char *data, size_t len, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	/* clang-analyzer loses va_start when report is inlined into a caller (llvm-project#40656). */
-	n = vsnprintf(buf, sizeof buf - DATA_MAX, fmt, ap);	/* NOLINT(clang-analyzer-valist.Uninitialized) */
+	n = vsnprintf(buf, sizeof buf - DATA_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -1;
