@@ -30,7 +30,8 @@
 #                              is the answer without its CRs (as `run` gives it)
 #   fpeer ARGS...              tests/lib/finger_tcp_peer.py under `client`
 #   start_fpeer ARGS...        the same in the background (start_bg); PID in $BG_PID
-#                              (carol's .plan is uid 65534's only when we are root)
+#   carol                      her .plan is not hers: chowned to 65534 as root, else she is uid
+#                              65533 in passwd and the file is the test's
 source "$NETPROG_TOP/tests/lib/sandbox.bash"
 
 FINGER_PEER=$NETPROG_TOP/tests/lib/finger_tcp_peer.py
@@ -100,8 +101,11 @@ finger_utmp() {
 }
 
 finger_world() {
-	local w=$1 h=$1/home u
+	local w=$1 h=$1/home u cu
 	u=$(finger_uid)
+	# carol's .plan is somebody else's: as root, a file given to 65534; otherwise (nobody else's
+	# file can be made) carol herself is somebody else, uid 65533, and the file is ours.
+	if [ "$(id -u)" = 0 ]; then cu=$u; else cu=65533; fi
 	# What others may read is part of the contract: give the files the usual modes.
 	umask 022
 	mkdir -p "$w/run" "$h"/{root,alice,bob,carol,dave,eve,frank,gina,hana,ivan}
@@ -113,7 +117,7 @@ finger_world() {
 		echo "root:x:$u:$u:Charlie Root,Cellar,555-0100,555-0199:$h/root:/bin/bash"
 		echo "alice:x:$u:$u:Alice Example,Room 101,555-0101,555-0102:$h/alice:/bin/sh"
 		echo "bob:x:$u:$u:Bob Symlink:$h/bob:/bin/sh"
-		echo "carol:x:$u:$u:Carol Foreign:$h/carol:/bin/sh"
+		echo "carol:x:$cu:$cu:Carol Foreign:$h/carol:/bin/sh"
 		echo "dave:x:$u:$u:Dave Fifo:$h/dave:/bin/sh"
 		printf 'eve:x:%s:%s:Eve \033]0;pwned\007Evil:%s:/bin/sh\n' "$u" "$u" "$h/eve"
 		echo "frank:x:$u:$u:Frank Bigplan:$h/frank:/bin/sh"
@@ -132,6 +136,7 @@ finger_world() {
 	else
 		# Not root: a root-owned file is somebody else's inside the namespace.
 		ln -s /etc/hostname "$h/bob/.plan"
+		printf 'Carol did not write this\n' >"$h/carol/.plan"
 	fi
 	printf 'Gina wrote this diary\n' >"$h/gina/diary"
 	ln -s diary "$h/gina/.plan"

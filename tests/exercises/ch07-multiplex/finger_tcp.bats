@@ -193,8 +193,8 @@ assert_user() {
 
 @test "security: finger_tcp does not show a .plan that belongs to another user" {
 	start_finger
-	[ "$(stat -c %u "$WORLD/home/carol/.plan" 2>/dev/null)" = 65534 ] && [ "$(id -u)" = 0 ] ||
-		skip "giving a file to another user needs root"
+	# The harness makes it so: as root the file is given away, otherwise carol is another uid.
+	[ "$(stat -c %u "$WORLD/home/carol/.plan")" != "$(awk -F: '$1 == "carol" { print $3 }' "$WORLD/passwd")" ]
 	for host in "${LOOPBACKS[@]}"; do
 		ask "$host" 'carol\r\n'
 		assert_user carol 'Carol Foreign' "$WORLD/home/carol" /bin/sh
