@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -559,6 +560,20 @@ serve_path(struct conn *c, const char *root, const char *path, int head)
 	}
 	c->file = fd;
 	c->left = st.st_size;
+	/*
+	 * The first bytes of the file go out with the head, in one segment: a head
+	 * sent alone, then the body, is a small write followed by another, which
+	 * Nagle's algorithm holds back until the client's delayed ACK (40 ms on
+	 * Linux) -- 20 requests a second on a persistent connection.
+	 */
+	{
+		ssize_t n = read(fd, c->out + c->outlen, CHUNK < c->left ? CHUNK : (size_t)c->left);
+
+		if (n > 0) {
+			c->outlen += (size_t)n;
+			c->left -= n;
+		}
+	}
 	return 0;
 }
 
@@ -870,6 +885,7 @@ on_event(struct conn *c, short revents, const char *root, int timeout_ms)
 static int
 accept_one(int lfd, struct conn **conns, int *nconns, int timeout_ms)
 {
+	const int on = 1;
 	struct conn *c;
 	int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -881,6 +897,8 @@ accept_one(int lfd, struct conn **conns, int *nconns, int timeout_ms)
 		errno = ENOMEM;
 		return -1;
 	}
+	/* Every answer is queued whole before it is sent: no small writes for Nagle to wait on. */
+	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	c->fd = cfd;
 	c->state = READING;
 	c->inlen = 0;
