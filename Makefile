@@ -73,7 +73,7 @@ pyext: .build-flags
 	$(MAKE) --no-print-directory EXT_SUFFIX="$$1" PY_INCLUDE="$$2" pyext-build
 
 $(foreach c,$(CHAPTERS),$(eval $(c): $(call chapter_progs,$(c))))
-$(foreach c,$(CHAPTERS),$(eval check-$(c): ; $$(MAKE) WERROR=1 $(c) && $$(MAKE) --no-print-directory check-suites TESTS='$(call chapter_tests,$(c))'))
+$(foreach c,$(CHAPTERS),$(eval check-$(c): ; $$(MAKE) WERROR=1 $(c) && $$(MAKE) --no-print-directory WERROR=1 check-suites TESTS='$(call chapter_tests,$(c))'))
 
 # Binaries are rebuilt whenever the compiler or the flags change (plain, -Werror,
 # sanitizers, clang): .build-flags holds the last set and is rewritten only on change.
@@ -130,7 +130,9 @@ check-suites:
 check:
 	$(MAKE) WERROR=1 all $(BENCH)
 	bench/run --tiny
-	@$(run_suites); exit $$status
+	@# A suite that runs make itself (tests/bench/report.bats) must see the same flags, or it
+	@# rebuilds every program (.build-flags changed) while the other suites run them.
+	@export WERROR=1; $(run_suites); exit $$status
 
 # Sanitized programs start and run slower: waits get 30 s, and suites that run a
 # program thousands of times (service_name) sample instead.  The grading and docs
@@ -141,7 +143,7 @@ SANITIZE_TESTS = $(filter-out tests/grading/% tests/docs/%,$(SUITES))
 sanitize:
 	$(MAKE) WERROR=1 SAN=1 all $(BENCH)
 	rm -rf $(SANLOG) && mkdir -p $(SANLOG)
-	@export ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
+	@export WERROR=1 SAN=1 ASAN_OPTIONS=log_path=$(SANLOG)/asan:detect_leaks=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=log_path=$(SANLOG)/ubsan:print_stacktrace=1 \
 		NETPROG_TIMEOUT=$${NETPROG_TIMEOUT:-30}; $(call run_suites,$(SANITIZE_TESTS)); \
 	if compgen -G '$(SANLOG)/*' >/dev/null; then \
