@@ -11,9 +11,9 @@
  *        ADDR:PORT is [2001:db8::1]:5000 for an IPv6 client and 192.0.2.1:5000 for an
  *        IPv4 one (which reaches the dual-stack socket as ::ffff:192.0.2.1 and is shown
  *        unmapped).  SIGUSR1 writes "N connections accepted" to stderr and the server
- *        carries on.  "listening on port N" on stderr once it accepts (N is the port
- *        the kernel chose for PORT 0).  A client is served until it closes: the others wait, connected,
- *        in the kernel's accept queue (that is the uniplex server's limit).
+ *        carries on.  "listening on port N" on stderr once it accepts (N is the port the
+ *        kernel chose for PORT 0).  A client is served until it closes: the others wait,
+ *        connected, in the kernel's accept queue (that is the uniplex server's limit).
  * exit:  0 on SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535),
  *        71 socket, bind, listen or accept failed (the system's reason, e.g. "Address
  *        already in use"), 74 stdout failed

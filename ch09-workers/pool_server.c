@@ -13,15 +13,16 @@
  * build: cc -pthread -o pool_server pool_server.c worker_pool.c
  *
  * WORKERS clients are served at once; up to 64 more wait in the queue for a
- * worker, and a connection beyond those is closed at once (refused) rather
- * than queued without bound.  A worker drops a client that sends nothing for
- * 10 s, or does not read its echo for 10 s: otherwise WORKERS silent clients
- * would hold every worker for ever.  And a client holds its worker for at
- * most SECONDS (-t) in all, however it sends: a client that trickles one byte
- * every few seconds restarts the idle timer each time, but not this deadline.
- * Refused connections are logged at most once a second, with a count.  On SIGTERM or SIGINT the server stops
- * accepting, echoes to every connection it had accepted what that client had
- * sent by then, closes it, joins the workers, frees everything and exits 0.
+ * worker, and a connection beyond those is closed at once (refused) rather than
+ * queued without bound.  A worker drops a client that sends nothing for 10 s,
+ * or does not read its echo for 10 s: otherwise WORKERS silent clients would
+ * hold every worker for ever.  And a client holds its worker for at most
+ * SECONDS (-t) in all, however it sends: a client that trickles one byte every
+ * few seconds restarts the idle timer each time, but not this deadline.  Refused
+ * connections are logged at most once a second, with a count.  On SIGTERM or
+ * SIGINT the server stops accepting, echoes to every connection it had accepted
+ * what that client had sent by then, closes it, joins the workers, frees
+ * everything and exits 0.
  */
 #define _GNU_SOURCE	/* accept4, pipe2, signalfd and struct addrinfo are not in C17 */
 #include <ctype.h>

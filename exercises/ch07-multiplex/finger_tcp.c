@@ -620,13 +620,13 @@ answer(struct out *o, char *line)
 enum query { GOT_LINE, TOO_LONG, TIMED_OUT, GONE };
 
 /*
- * Reads the query line into LINE (SIZE bytes: room for QUERY_MAX, CR LF
- * and a NUL) until its LF, with every wait bounded by DEADLINE, so that a
- * client that sends nothing, or one byte now and then, cannot hold a child
- * (and one of the MAX_CHILDREN places) for longer than that.  A bare LF ends the line as well as CR LF.
- * A client that half-closes after some text without any line end has
- * still asked that.  Whatever follows the LF is ignored.  *LEN is the
- * line's length without its line end, counting any NUL in it.
+ * Reads the query line into LINE (SIZE bytes: room for QUERY_MAX, CR LF and a
+ * NUL) until its LF, with every wait bounded by DEADLINE, so that a client
+ * that sends nothing, or one byte now and then, cannot hold a child (and one
+ * of the MAX_CHILDREN places) for longer than that.  A bare LF ends the line
+ * as well as CR LF.  A client that half-closes after some text without any
+ * line end has still asked that.  Whatever follows the LF is ignored.  *LEN
+ * is the line's length without its line end, counting any NUL in it.
  */
 static enum query
 read_query(int cfd, char *line, size_t size, size_t *len, long long deadline)
