@@ -304,10 +304,10 @@ listen_on(const char *port, int v6only)
 static void
 drain_and_close(int cfd)
 {
-	char buf[4096];
-	size_t drained = 0;
-
 	if (shutdown(cfd, SHUT_WR) == 0) {
+		char buf[4096];
+		size_t drained = 0;
+
 		while (drained < DRAIN_MAX) {
 			struct pollfd pfd = { .fd = cfd, .events = POLLIN };
 			ssize_t n;

@@ -68,12 +68,14 @@ connect_within(int cfd, const struct addrinfo *ai, int ms)
 {
 	struct pollfd pfd = { .fd = cfd, .events = POLLOUT };
 	socklen_t len = sizeof(int);
-	int flags, error = 0, ready;
+	int flags, error = 0;
 
 	flags = fcntl(cfd, F_GETFL);
 	if (flags == -1 || fcntl(cfd, F_SETFL, flags | O_NONBLOCK) == -1)
 		return -1;
 	if (connect(cfd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		int ready;
+
 		if (errno != EINPROGRESS)
 			return -1;
 		do

@@ -470,21 +470,11 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 	long long paused_at = 0;
 
 	while (!stop_requested) {
-		struct timespec pause_left, stall_left;
+		struct timespec wait_left;
 		const struct timespec *timeout = NULL;
-		long long now, next, left_ms = 0;
+		long long now, next, wait_ms = -1;	/* -1: no deadline, wait for an event */
 		size_t i;
 
-		if (paused) {
-			left_ms = paused_at + PAUSE_MS - now_ms();
-			if (left_ms <= 0) {
-				paused = false;
-			} else {
-				pause_left.tv_sec = left_ms / 1000;
-				pause_left.tv_nsec = (left_ms % 1000) * 1000000;
-				timeout = &pause_left;
-			}
-		}
 		/*
 		 * Clients whose echo has not moved for STALL_MS go (they do not
 		 * read); the next such deadline bounds the wait.
@@ -505,10 +495,20 @@ serve(struct server *s, int sd, const sigset_t *waitmask)
 			}
 			i++;
 		}
-		if (next != -1 && (timeout == NULL || next - now < left_ms)) {
-			stall_left.tv_sec = (next - now) / 1000;
-			stall_left.tv_nsec = ((next - now) % 1000) * 1000000;
-			timeout = &stall_left;
+		if (next != -1)
+			wait_ms = next - now;
+		if (paused) {
+			long long left = paused_at + PAUSE_MS - now;
+
+			if (left <= 0)
+				paused = false;
+			else if (wait_ms == -1 || left < wait_ms)
+				wait_ms = left;
+		}
+		if (wait_ms >= 0) {
+			wait_left.tv_sec = wait_ms / 1000;
+			wait_left.tv_nsec = (wait_ms % 1000) * 1000000;
+			timeout = &wait_left;
 		}
 		s->pfd[0] = (struct pollfd){ .fd = sd, .events = paused ? 0 : POLLIN };
 		for (i = 0; i < s->n; i++)

@@ -142,7 +142,7 @@ item_value(PyObject *item, double *out)
  * comparison is the point here.  Returns 0, or -1 with an exception set.
  */
 static int
-add_partial(double **partials, size_t *m, size_t *room, double *stack, double x)
+add_partial(double **partials, size_t *m, size_t *room, const double *stack, double x)
 {
 	double *p = *partials;
 	size_t i = 0;
