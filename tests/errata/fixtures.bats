@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # tests/errata/fixtures.bats - every ERRATA.md entry that names a test is proven by a
 # fixture: PROGRAM--VARIANT.sed beside this file is a small edit of *our* program
-# (ch*/PROGRAM.c or exercises/*/PROGRAM.c) that puts the text's defect back.  Its
+# (ch*/PROGRAM.c or exercises/*/PROGRAM.c, chapter 10's modules too) that puts the text's defect back.  Its
 # first comment lines say which entry it proves and which tests must catch it:
 #
 #   # errata: the entry's heading, exactly as in ERRATA.md (without "### ")
@@ -34,13 +34,26 @@ suite_of() {
 	echo "$NETPROG_TOP/tests/${src%.c}.bats"
 }
 
-# build SRC OUT LOG: compile SRC as the Makefile does (the course's flags, read from the
+# suffix_of SRC: what the build's file name adds to PROGRAM: the interpreter's
+# EXT_SUFFIX for a chapter 10 module (hello.cpython-311-x86_64-linux-gnu.so), else nothing.
+suffix_of() {
+	case $1 in
+	ch10-*/*) "$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' ;;
+	*) echo '' ;;
+	esac
+}
+
+# build SRC OUT LOG PATH: compile SRC as the Makefile does (the course's flags, read from the
 # Makefile itself; chapter 9's programs link the pool module; <pthread.h> means -pthread).
 build() {
 	local src=$1 out=$2 log=$3 flags extra=()
 	flags=$(printf 'errata-flags:\n\t@echo "$(CC) $(COURSE_FLAGS) $(CFLAGS)"\n' |
 		env -u MAKEFLAGS -u MFLAGS make -s --no-print-directory -C "$NETPROG_TOP" -f Makefile -f - errata-flags)
-	case $4 in ch09-workers/*) extra+=("$NETPROG_TOP/ch09-workers/worker_pool.c" "-I$NETPROG_TOP/ch09-workers" -pthread) ;; esac
+	case $4 in
+	ch09-workers/*) extra+=("$NETPROG_TOP/ch09-workers/worker_pool.c" "-I$NETPROG_TOP/ch09-workers" -pthread) ;;
+	# A chapter 10 module: a shared object for this interpreter, as the Makefile builds it.
+	ch10-*/*) extra+=("-I$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" -fPIC -shared) ;;
+	esac
 	grep -q '^#include <pthread.h>' "$src" && extra+=(-pthread)
 	# shellcheck disable=SC2086 # the flags are words, as in the Makefile
 	$flags -o "$out" "$src" "${extra[@]}" >"$log" 2>&1
@@ -77,11 +90,11 @@ setup_file() {
 		else
 			echo $? >"$dir/sed.status"
 		fi
-		{ if build "$dir/$prog.c" "$dir/$prog" "$dir/build.log" "$src"; then echo 0; else echo $?; fi \
+		{ if build "$dir/$prog.c" "$dir/$prog$(suffix_of "$src")" "$dir/build.log" "$src"; then echo 0; else echo $?; fi \
 			>"$dir/build.status"; } &
 		if [ ! -e "$BATS_FILE_TMPDIR/orig/$prog.status" ]; then
 			: >"$BATS_FILE_TMPDIR/orig/$prog.status"
-			{ if build "$NETPROG_TOP/$src" "$BATS_FILE_TMPDIR/orig/$prog" "$BATS_FILE_TMPDIR/orig/$prog.log" "$src"
+			{ if build "$NETPROG_TOP/$src" "$BATS_FILE_TMPDIR/orig/$prog$(suffix_of "$src")" "$BATS_FILE_TMPDIR/orig/$prog.log" "$src"
 				then echo 0; else echo $?; fi >"$BATS_FILE_TMPDIR/orig/$prog.status"; } &
 		fi
 	done
@@ -96,9 +109,9 @@ setup_file() {
 		src=$(cat "$dir/src")
 		[ -n "$src" ] && [ "$(cat "$dir/build.status")" = 0 ] && [ "$(cat "$BATS_FILE_TMPDIR/orig/$prog.status")" = 0 ] || continue
 		mkdir -p "$dir/ours"
-		run_caught "$dir" "$(echo "$prog" | tr '[:lower:]-' '[:upper:]_')" "$dir/$prog" "$(suite_of "$src")" \
+		run_caught "$dir" "$(echo "$prog" | tr '[:lower:]-' '[:upper:]_')" "$dir/$prog$(suffix_of "$src")" "$(suite_of "$src")" \
 			"$(header "$FIXTURES/$name.sed" caught-by)" &
-		run_caught "$dir/ours" "$(echo "$prog" | tr '[:lower:]-' '[:upper:]_')" "$BATS_FILE_TMPDIR/orig/$prog" \
+		run_caught "$dir/ours" "$(echo "$prog" | tr '[:lower:]-' '[:upper:]_')" "$BATS_FILE_TMPDIR/orig/$prog$(suffix_of "$src")" \
 			"$(suite_of "$src")" "$(header "$FIXTURES/$name.sed" caught-by)" &
 		n=$((n + 2))
 		if [ "$n" -ge "$max" ]; then
