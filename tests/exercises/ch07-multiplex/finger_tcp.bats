@@ -121,7 +121,7 @@ assert_user() {
 		run -0 fpeer idle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
 		echo "dropped after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s" >&3
-		((BASH_REMATCH[1] < 3))
+		((BASH_REMATCH[1] < 3)) || { echo "with -t 1, a silent client was dropped only after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s (expected within 3 s)" >&2; return 1; }
 	done
 }
 
@@ -130,7 +130,7 @@ assert_user() {
 	for host in "${LOOPBACKS[@]}"; do
 		run -0 fpeer trickle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
-		((BASH_REMATCH[1] < 3))
+		((BASH_REMATCH[1] < 3)) || { echo "with -t 1, a client sending a byte every 0.3 s was dropped only after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s (expected within 3 s: the timeout is for the whole line)" >&2; return 1; }
 	done
 }
 
@@ -232,7 +232,7 @@ assert_user() {
 		assert_line --partial 'Frank Bigplan'
 		assert_output --partial xxxxxxxx
 		size=$(stat -c %s "$ANSWER")
-		((size < 65536))
+		((size < 65536)) || { echo "a 1 MiB .plan gave a $size-byte answer (expected under 64 KiB: read .plan with a cap)" >&2; return 1; }
 	done
 }
 

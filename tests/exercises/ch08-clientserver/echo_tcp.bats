@@ -123,7 +123,10 @@ start_echo() {
 		rss1=$(rss_kb "$SERVER_PID")
 		echo "VmRSS ${rss0} kB before, ${rss1} kB with the hog; $(cat "$BATS_TEST_TMPDIR/hog")" >&3
 		# 16 MiB is far above any per-client cap worth the name, far below 64 MiB.
-		((rss1 - rss0 < 16384))
+		((rss1 - rss0 < 16384)) || {
+			echo "while a client sent 64 MiB and read nothing, the server grew by $((rss1 - rss0)) KiB (expected less than 16 MiB: it must stop reading from that client, not buffer it all)" >&2
+			return 1
+		}
 		kill "$BG_PID"
 		wait_fds "$SERVER_PID" "$base"
 		served "$host"
@@ -186,7 +189,10 @@ start_echo() {
 	sleep 1
 	t1=$(cpu_ticks "$SERVER_PID")
 	echo "CPU while out of descriptors: $((t1 - t0)) ticks in 1 s ($(getconf CLK_TCK)/s)" >&3
-	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10))
+	((t1 - t0 < $(getconf CLK_TCK) * 3 / 10)) || {
+		echo "out of descriptors, with connections waiting, the server used $((t1 - t0)) of $(getconf CLK_TCK) CPU ticks in 1 s (at most 30% allowed: it must not retry accept in a tight loop)" >&2
+		return 1
+	}
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
 	for host in "${LOOPBACKS[@]}"; do
