@@ -21,6 +21,7 @@ SHARES=$NETPROG_TOP/tests/fixtures/shares.py
 # ex10 leak test needs a tenth of its million to tell a leaking variant (and costs a
 # tenth of the time on each of the three builds it runs against).
 export PYEXT_LEAK_CALLS=100000
+# NETPROG_FIXTURES=REGEX checks only the fixtures whose names (EXERCISE--VARIANT) match.
 # Full-suite runs at once: more would starve the timing margins of the suites on 2 cores.
 FULL_RUNS_AT_ONCE=3
 
@@ -55,6 +56,7 @@ setup_file() {
 	for f in $(fixture_files); do
 		name=$(basename "$f")
 		name=${name%.*}
+		[[ $name =~ ${NETPROG_FIXTURES:-.} ]] || continue
 		ex=${name%%--*}
 		dir=$BATS_FILE_TMPDIR/fx/$name
 		mkdir -p "$dir/variant"
