@@ -215,7 +215,7 @@ fail:
 static int
 say_listening(int sd)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };	/* getsockname fills it */
 	socklen_t sslen = sizeof ss;
 	in_port_t port;
 

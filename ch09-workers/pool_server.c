@@ -200,7 +200,7 @@ serve(void *arg)
 
 			if (rest <= 0)
 				break;	/* held its worker for SECONDS: the deadline cannot move */
-			ready = poll(pfd, 2, rest < IDLE_SECONDS * 1000 ? (int)rest : IDLE_SECONDS * 1000);
+			ready = poll(pfd, 2, rest < IDLE_SECONDS * 1000LL ? (int)rest : IDLE_SECONDS * 1000);
 
 			if (ready == -1 && errno == EINTR)
 				continue;
@@ -300,7 +300,7 @@ fail:
 static int
 say_listening(int sd)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };	/* getsockname fills it */
 	socklen_t sslen = sizeof ss;
 	in_port_t port;
 
