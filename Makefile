@@ -1,6 +1,6 @@
 # netprog-c-labs - the one Makefile of the tree.  `make help` lists the targets.
 #
-# Every .c under ch*/ and exercises/*/ is a program, built next to its source
+# Every .c under ch*/, appendix-*/ and exercises/*/ is a program, built next to its source
 # (ch05-sockets/if_list from ch05-sockets/if_list.c).  Adding a program is adding
 # its .c file; a file that is not a program goes into NOT_PROGRAMS.
 
@@ -31,7 +31,7 @@ ALL_CFLAGS = $(COURSE_FLAGS) $(CFLAGS) $(if $(filter 1,$(WERROR)),-Werror) \
 # chapter 10's sources are Python extension modules (see PYEXTS below).
 PYEXT_SRCS   := $(sort $(wildcard ch10-*/*.c exercises/ch10-*/*.c))
 NOT_PROGRAMS := ch09-workers/worker_pool.c $(PYEXT_SRCS)
-SRCS  := $(filter-out $(NOT_PROGRAMS),$(sort $(wildcard ch*/*.c exercises/*/*.c)))
+SRCS  := $(filter-out $(NOT_PROGRAMS),$(sort $(wildcard ch*/*.c appendix-*/*.c exercises/*/*.c)))
 PROGS := $(SRCS:.c=)
 # A program that includes <pthread.h> is linked with -pthread; nothing to list.
 THREADED := $(basename $(shell grep -l '^\#include <pthread.h>' $(SRCS) /dev/null 2>/dev/null))
