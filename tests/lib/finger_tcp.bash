@@ -24,10 +24,11 @@
 #   finger_in_world DIR CMD... run CMD so
 #   start_finger [OPTS...]     start $FINGER_TCP OPTS PORT in the world $WORLD (default
 #                              $BATS_FILE_TMPDIR/world, built on first use); sets $port
-#   ask HOST QUERY             send QUERY (printf %b escapes) to the server with nc; the raw
-#                              answer goes to $ANSWER; fails unless every line ends in CR LF
-#                              and no control byte but TAB, CR, LF (or NUL) is in it; then $output
-#                              is the answer without its CRs (as `run` gives it)
+#   ask HOST QUERY [CHECKS]    send QUERY (printf %b escapes) to the server with nc; the raw
+#                              answer goes to $ANSWER; CHECKS "crlf": fails unless every line
+#                              ends in CR LF, "control": unless no control byte but TAB, CR, LF
+#                              is in it; then $output is the answer without its CRs (as `run`
+#                              gives it)
 #   fpeer ARGS...              tests/lib/finger_tcp_peer.py under `client`
 #   start_fpeer ARGS...        the same in the background (start_bg); PID in $BG_PID
 #   carol                      her .plan is not hers: chowned to 65534 as root, else she is uid
@@ -160,20 +161,28 @@ start_finger() {
 	start_server tcp "$port" "${FINGER_IN[@]}" "$FINGER_TCP" "$@" "$port"
 }
 
-# One perl for all the checks: inside bats every extra command costs.
+# One perl for all the checks: inside bats every extra command costs.  The checks are asked
+# for by the tests they belong to (crlf, control), so a server whose lines end in LF alone
+# fails the CR LF test, not every test that asks it something.
 ask() {
 	ANSWER=$BATS_TEST_TMPDIR/answer
 	printf '%b' "$2" | client nc "$1" "$port" >"$ANSWER"
-	run -0 perl -0777 -ne '
-		if (length) {
-			die "the answer does not end in CR LF\n" unless /\r\n\z/;
+	run env CHECKS=" ${3:-} " QUERY="$2" perl -0777 -ne '
+		my $q = $ENV{QUERY};
+		if (length && $ENV{CHECKS} =~ / crlf /) {
+			die "sent \"$q\": the answer does not end in CR LF\n" unless /\r\n\z/;
 			(my $t = $_) =~ s/\r\n//g;
-			die "a line of the answer does not end in CR LF\n" if $t =~ /[\r\n]/;
+			die "sent \"$q\": a line of the answer does not end in CR LF\n" if $t =~ /[\r\n]/;
 		}
-		die sprintf("raw control byte 0x%02x in the answer\n", ord $1)
-		    if /([\x00-\x08\x0b\x0c\x0e-\x1f\x7f])/;
-		s/\r\n/\n/g;
+		die sprintf("sent \"%s\": raw control byte 0x%02x in the answer\n", $q, ord $1)
+		    if $ENV{CHECKS} =~ / control / && /([\x00-\x08\x0b\x0c\x0e-\x1f\x7f])/;
+		s/\r?\n/\n/g;
 		print' "$ANSWER"
+	if [ "$status" -ne 0 ]; then
+		echo "$output; the answer (od -c):" >&2
+		head -c 240 "$ANSWER" | od -An -c | head -n 6 >&2
+		return 1
+	fi
 }
 
 fpeer() { client "$PYTHON" "$FINGER_PEER" "$@"; }

@@ -214,8 +214,8 @@ assert_user() {
 @test "security: finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
 	start_finger
 	for host in "${LOOPBACKS[@]}"; do
-		# ask fails on any raw control byte but TAB, CR and LF.
-		ask "$host" 'eve\r\n'
+		# ask ... control fails on any raw control byte but TAB, CR and LF.
+		ask "$host" 'eve\r\n' control
 		assert_output --partial visible
 		assert_output --partial end
 		assert_output --partial Evil
@@ -261,11 +261,10 @@ assert_user() {
 @test "protocol: finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
 	start_finger
 	for host in "${LOOPBACKS[@]}"; do
-		# ask checks the CR LF of every line of every answer in this file; these two are
-		# the kinds of query that no other test sends.
-		for q in '/W' 'a b c'; do
-			ask "$host" "$q"'\r\n'
-			[ -s "$ANSWER" ]
+		# Every kind of query: the list, a user, /W, an unknown user, forwarding, malformed.
+		for q in '' root '/W alice' '/W' nosuchuser 'alice@example.org' 'a b c'; do
+			ask "$host" "$q"'\r\n' crlf
+			[ -s "$ANSWER" ] || { echo "sent \"$q\": no answer" >&2; return 1; }
 		done
 	done
 }
