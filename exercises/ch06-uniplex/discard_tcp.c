@@ -167,10 +167,12 @@ fail:
 static int
 say_listening(int sd)
 {
-	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };	/* getsockname fills it */
+	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
 	in_port_t port;
 
+	/* Zeroed: getsockname fills it, but clang-analyzer cannot see that. */
+	memset(&ss, 0, sizeof ss);
 	if (getsockname(sd, (struct sockaddr *)&ss, &sslen) == -1)
 		return -1;
 	if (ss.ss_family == AF_INET6)
