@@ -222,10 +222,9 @@ assert_nothing_left() {
 
 @test "five runs in a row under load give the same points" {
 	local i pids=() sums=()
-	for i in 1 2; do
-		timeout 120 sh -c 'while :; do :; done' &
-		pids+=($!)
-	done
+	# One core kept busy (make check runs other suites beside this one: not both).
+	timeout 120 sh -c 'while :; do :; done' &
+	pids+=($!)
 	for i in 1 2 3 4 5; do
 		"$GRADE" --tree "$TREE" -q -e hello -o "$BATS_TEST_TMPDIR/o$i" "$R/subs/full" 3>&- || break
 		sums+=("$(cut -d, -f1,4 "$BATS_TEST_TMPDIR/o$i/summary.csv" | tr '\n' ' ')")
