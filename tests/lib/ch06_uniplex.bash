@@ -83,7 +83,15 @@ in_private_net() {
 			mount --bind "$NSS" /etc/nsswitch.conf &&
 			{ [ -z "$GAI_CONF" ] || mount --bind "$GAI_CONF" /etc/gai.conf; } &&
 			ip link set lo up || exit 99
-		py() { "$PYTHON" "$CH06_PEER" "$@"; }
+		# In a background job (py ... &) the peer replaces the job'"'"'s subshell, so that
+		# the script'"'"'s kill $(jobs -p) reaches it, and has a deadline of its own: a
+		# datagram that never comes must fail the test, not hang it.
+		py() {
+			if [ "$BASHPID" != "$$" ]; then
+				exec timeout "$NETPROG_TIMEOUT" "$PYTHON" "$CH06_PEER" "$@"
+			fi
+			"$PYTHON" "$CH06_PEER" "$@"
+		}
 		'"$(declare -f wait_listening wait_exit)"'
 		'"$script" bash "$@"
 }
