@@ -132,6 +132,19 @@ sys.exit(0 if root.tag == "{http://www.w3.org/2000/svg}svg" else 1)' "$1"
 	[ "$(grep -c '^Not measured in this run\.' "$dir/REPORT.md")" = 5 ]
 }
 
+@test "figures of a host without IPv6 (no tcp6 rows) still give the Nagle and write-size plots" {
+	needs_gnuplot
+	local dir=$BATS_TEST_TMPDIR/no6
+	mkdir -p "$dir"
+	grep -v -e ',tcp6' -e 'unix/tcp6' -e 'tcp6/unix' "$RUN_DIR/results.csv" >"$dir/results.csv"
+	run -0 --separate-stderr "$NETPROG_TOP/bench/report" "$dir/results.csv"
+	valid_svg "$dir/results-nagle.svg"
+	valid_svg "$dir/results-wsize.svg"
+	grep -qF 'default: ' "$dir/REPORT.md"
+	run grep -c '::1' "$dir/REPORT.md"
+	assert_output 0
+}
+
 @test "bench/report: usage 64, a CSV that is not bench/run's 65, a missing one 66" {
 	run -64 --separate-stderr "$NETPROG_TOP/bench/report"
 	[[ $stderr == *usage* ]]
