@@ -99,7 +99,7 @@ pseudo_sum(int family, const uint8_t *src, const uint8_t *dst, unsigned proto, s
 static void
 print_mac(const uint8_t *p)
 {
-	printf("%02x:%02x:%02x:%02x:%02x:%02x", p[0], p[1], p[2], p[3], p[4], p[5]);
+	printf("%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)p[0], (unsigned)p[1], (unsigned)p[2], (unsigned)p[3], (unsigned)p[4], (unsigned)p[5]);
 }
 
 static const char *
@@ -283,7 +283,6 @@ decode_dns(const uint8_t *p, size_t len)
 	for (unsigned i = 0; i < an + ns + ar; i++) {
 		const char *sect = i < an ? "answer" : i < an + ns ? "authority" : "additional";
 		long next = dns_name(p, len, off, name, sizeof name);
-		char a[INET6_ADDRSTRLEN];
 
 		if (next == -1 || (size_t)next + 10 > len) {
 			truncated("dns record", len - off, off + 11);
@@ -299,6 +298,8 @@ decode_dns(const uint8_t *p, size_t len)
 			return;
 		}
 		if (verbose) {
+			char a[INET6_ADDRSTRLEN];
+
 			printf("  dns-%s: %s type %u (%s) class %u ttl %u rdlength %u", sect, name, t,
 			    dns_type(t), c, ttl, rdlen);
 			if (t == 1 && rdlen == 4)
@@ -366,13 +367,13 @@ tcp_options(const uint8_t *p, size_t len)
 		if (kind == 2 && olen == 4)
 			printf(" mss %u", get16(o));
 		else if (kind == 3 && olen == 3)
-			printf(" wscale %u", o[0]);
+			printf(" wscale %u", (unsigned)o[0]);
 		else if (kind == 4 && olen == 2)
 			printf(" sackOK");
 		else if (kind == 5 && (olen - 2) % 8 == 0) {
 			printf(" sack");
 			for (unsigned b = 0; b < (olen - 2) / 8; b++)
-				printf(" %u:%u", get32(o + 8 * b), get32(o + 8 * b + 4));
+				printf(" %u:%u", get32(o + 8 * (size_t)b), get32(o + 8 * (size_t)b + 4));
 		} else if (kind == 8 && olen == 10)
 			printf(" TS val %u ecr %u", get32(o), get32(o + 4));
 		else
@@ -399,40 +400,41 @@ decode_tcp(const struct ip_ctx *ip, const uint8_t *p, size_t len, size_t wire_le
 		truncated("tcp", len, 20);
 		return;
 	}
-	unsigned sp = get16(p), dp = get16(p + 2), off = p[12] >> 4, fl = p[13];
+	unsigned sp = get16(p), dp = get16(p + 2), fl = p[13];
+	size_t off = (size_t)(p[12] >> 4);
 	uint32_t seq = get32(p + 4), ack = get32(p + 8);
 
 	/* tcpdump's letters: S F R P U E W (CWR), '.' for ACK. */
 	for (int b = 0; b < 8; b++)
 		if (fl & 1u << b)
-			flags[nf++] = b == 4 ? '.' : b == 7 ? 'W' : flagc[b];
+			flags[nf++] = (char)(b == 4 ? '.' : b == 7 ? 'W' : flagc[b]);
 	flags[nf] = '\0';
 	if (verbose) {
-		bool ok = off >= 5 && wire_len >= off * 4u;
+		bool ok = off >= 5 && wire_len >= off * 4;
 		unsigned r = csum(p, wire_len <= len ? wire_len : len,
 		    pseudo_sum(ip->family, ip->src, ip->dst, 6, wire_len));
 
-		printf("  tcp: sport %u dport %u seq %u ack %u offset %u (%u bytes) reserved %u flags [%s] window %u checksum 0x%04x (%s) urgent %u\n",
-		    sp, dp, seq, ack, off, off * 4, p[12] >> 1 & 7, flags, get16(p + 14), get16(p + 16),
+		printf("  tcp: sport %u dport %u seq %u ack %u offset %zu (%zu bytes) reserved %u flags [%s] window %u checksum 0x%04x (%s) urgent %u\n",
+		    sp, dp, seq, ack, off, off * 4, (unsigned)p[12] >> 1 & 7, flags, get16(p + 14), get16(p + 16),
 		    ok ? check_word(r, ip->whole && wire_len <= len) : "not verified: bad offset",
 		    get16(p + 18));
 	}
 	say("%s.%u > %s.%u: TCP [%s] seq %u ack %u win %u, length %zu", ip->s, sp, ip->d, dp, flags, seq,
-	    ack, get16(p + 14), wire_len >= off * 4u ? wire_len - off * 4u : 0);
+	    ack, get16(p + 14), wire_len >= off * 4 ? wire_len - off * 4 : 0);
 	if (off < 5) {
 		malformed("tcp", "data offset below 5 (a header is at least 20 bytes)");
 		return;
 	}
-	if (len < off * 4u) {
-		truncated("tcp options", len, off * 4u);
+	if (len < off * 4) {
+		truncated("tcp options", len, off * 4);
 		return;
 	}
 	if (verbose && off > 5)
-		tcp_options(p + 20, off * 4u - 20);
-	if ((sp == 53 || dp == 53) && wire_len > off * 4u + 2 && len > off * 4u + 2) {
+		tcp_options(p + 20, off * 4 - 20);
+	if ((sp == 53 || dp == 53) && wire_len > off * 4 + 2 && len > off * 4 + 2) {
 		/* DNS over TCP: a two-byte length, then the message. */
-		size_t m = (wire_len <= len ? wire_len : len) - off * 4u - 2;
-		decode_dns(p + off * 4u + 2, m);
+		size_t m = (wire_len <= len ? wire_len : len) - off * 4 - 2;
+		decode_dns(p + off * 4 + 2, m);
 	}
 }
 
@@ -498,16 +500,16 @@ decode_icmp(const struct ip_ctx *ip, const uint8_t *p, size_t len, size_t wire_l
 	 * header and at least 8 bytes more, the ports of UDP or TCP (RFC 792).
 	 */
 	if ((t == 3 || t == 11 || t == 12) && len >= 8 + 20 && p[8] >> 4 == 4 && (p[8] & 15) >= 5 &&
-	    len >= 8 + (p[8] & 15) * 4u + 4) {
-		const uint8_t *q = p + 8, *l4 = q + (q[0] & 15) * 4;
+	    len >= 8 + (size_t)(p[8] & 15) * 4 + 4) {
+		const uint8_t *q = p + 8, *l4 = q + (size_t)(q[0] & 15) * 4;
 		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 
 		addr_str(AF_INET, q + 12, s, sizeof s);
 		addr_str(AF_INET, q + 16, d, sizeof d);
 		if (verbose)
-			printf("  icmp-quoted: ipv4 src %s dst %s proto %u sport %u dport %u\n", s, d, q[9],
+			printf("  icmp-quoted: ipv4 src %s dst %s proto %u sport %u dport %u\n", s, d, (unsigned)q[9],
 			    get16(l4), get16(l4 + 2));
-		add(", quoting %s.%u > %s.%u proto %u", s, get16(l4), d, get16(l4 + 2), q[9]);
+		add(", quoting %s.%u > %s.%u proto %u", s, get16(l4), d, get16(l4 + 2), (unsigned)q[9]);
 	}
 }
 
@@ -522,17 +524,17 @@ ndp_options(const uint8_t *p, size_t len)
 
 		if (olen == 0 || olen > len) {
 			if (verbose)
-				printf("  ndp-option: type %u [bad length %u]\n", p[0], p[1]);
+				printf("  ndp-option: type %u [bad length %u]\n", (unsigned)p[0], (unsigned)p[1]);
 			return;
 		}
 		if (verbose) {
-			printf("  ndp-option: type %u", p[0]);
+			printf("  ndp-option: type %u", (unsigned)p[0]);
 			if ((p[0] == 1 || p[0] == 2) && olen >= 8) {
 				printf(" (%s link-layer address) ", p[0] == 1 ? "source" : "target");
 				print_mac(p + 2);
 			} else if (p[0] == 3 && olen == 32) {
 				printf(" (prefix) %s/%u flags 0x%02x valid %u preferred %u",
-				    addr_str(AF_INET6, p + 16, a, sizeof a), p[2], p[3], get32(p + 4), get32(p + 8));
+				    addr_str(AF_INET6, p + 16, a, sizeof a), (unsigned)p[2], (unsigned)p[3], get32(p + 4), get32(p + 8));
 			} else if (p[0] == 5 && olen == 8) {
 				printf(" (mtu) %u", get32(p + 4));
 			} else {
@@ -565,9 +567,9 @@ decode_icmp6(const struct ip_ctx *ip, const uint8_t *p, size_t len, size_t wire_
 			printf(" id %u seq %u", get16(p + 4), get16(p + 6));
 		if (t == 134)
 			printf(" hop limit %u flags 0x%02x router lifetime %u reachable %u retrans %u",
-			    p[4], p[5], get16(p + 6), len >= 16 ? get32(p + 8) : 0, len >= 16 ? get32(p + 12) : 0);
+			    (unsigned)p[4], (unsigned)p[5], get16(p + 6), len >= 16 ? get32(p + 8) : 0, len >= 16 ? get32(p + 12) : 0);
 		if (t == 136)
-			printf(" flags router %u solicited %u override %u", p[4] >> 7, p[4] >> 6 & 1, p[4] >> 5 & 1);
+			printf(" flags router %u solicited %u override %u", (unsigned)p[4] >> 7, (unsigned)p[4] >> 6 & 1, (unsigned)p[4] >> 5 & 1);
 		if ((t == 135 || t == 136 || t == 137) && len >= 24)
 			printf(" target %s", addr_str(AF_INET6, p + 8, a, sizeof a));
 		putchar('\n');
@@ -642,7 +644,8 @@ decode_ipv4(const uint8_t *p, size_t len)
 		truncated("ipv4", len, 20);
 		return;
 	}
-	unsigned ver = p[0] >> 4, ihl = p[0] & 15, tot = get16(p + 2), frag = get16(p + 6);
+	unsigned ver = p[0] >> 4, tot = get16(p + 2), frag = get16(p + 6);
+	size_t ihl = p[0] & 15;
 
 	ip.src = p + 12;
 	ip.dst = p + 16;
@@ -651,21 +654,21 @@ decode_ipv4(const uint8_t *p, size_t len)
 	say("%s > %s: IPv4", ip.s, ip.d);
 	if (ver != 4 || ihl < 5) {
 		if (verbose)
-			printf("  ipv4: version %u ihl %u\n", ver, ihl);
+			printf("  ipv4: version %u ihl %zu\n", ver, ihl);
 		malformed("ipv4", ver != 4 ? "version is not 4" : "ihl below 5 (a header is at least 20 bytes)");
 		return;
 	}
-	if (len < ihl * 4u) {
-		truncated("ipv4 options", len, ihl * 4u);
+	if (len < ihl * 4) {
+		truncated("ipv4 options", len, ihl * 4);
 		return;
 	}
 	if (verbose)
-		printf("  ipv4: version %u ihl %u (%u bytes, options %u) dscp %u ecn %u length %u id %u flags%s%s%s offset %u ttl %u proto %u (%s) checksum 0x%04x (%s) src %s dst %s\n",
-		    ver, ihl, ihl * 4, ihl * 4 - 20, p[1] >> 2, p[1] & 3, tot, get16(p + 4),
+		printf("  ipv4: version %u ihl %zu (%zu bytes, options %zu) dscp %u ecn %u length %u id %u flags%s%s%s offset %u ttl %u proto %u (%s) checksum 0x%04x (%s) src %s dst %s\n",
+		    ver, ihl, ihl * 4, ihl * 4 - 20, (unsigned)p[1] >> 2, (unsigned)p[1] & 3, tot, get16(p + 4),
 		    frag & 0x8000 ? " reserved" : "", frag & 0x4000 ? " DF" : "", frag & 0x2000 ? " MF" : "",
-		    (frag & 0x1fff) * 8, p[8], p[9], proto_name(p[9]), get16(p + 10),
-		    csum(p, ihl * 4u, 0) == 0 ? "correct" : "WRONG", ip.s, ip.d);
-	if (tot < ihl * 4u) {
+		    (frag & 0x1fff) * 8, (unsigned)p[8], (unsigned)p[9], proto_name((unsigned)p[9]), get16(p + 10),
+		    csum(p, ihl * 4, 0) == 0 ? "correct" : "WRONG", ip.s, ip.d);
+	if (tot < ihl * 4) {
 		malformed("ipv4", "total length shorter than the header");
 		return;
 	}
@@ -675,7 +678,7 @@ decode_ipv4(const uint8_t *p, size_t len)
 
 	if ((frag & 0x1fff) != 0) {
 		say("%s > %s: IPv4 fragment, offset %u, proto %u, length %u", ip.s, ip.d, (frag & 0x1fff) * 8,
-		    p[9], tot);
+		    (unsigned)p[9], tot);
 		return;
 	}
 	decode_transport(&ip, p[9], p + ihl * 4, have - ihl * 4, tot - ihl * 4);
@@ -700,7 +703,7 @@ decode_ipv6(const uint8_t *p, size_t len)
 	say("%s > %s: IPv6", ip.s, ip.d);
 	if (verbose)
 		printf("  ipv6: version %u class 0x%02x flowlabel 0x%05x payload %u next %u (%s) hlim %u src %s dst %s\n",
-		    w >> 28, w >> 20 & 0xff, w & 0xfffff, plen, next, proto_name(next), p[7], ip.s, ip.d);
+		    w >> 28, w >> 20 & 0xff, w & 0xfffff, plen, next, proto_name(next), (unsigned)p[7], ip.s, ip.d);
 	if (w >> 28 != 6) {
 		malformed("ipv6", "version is not 6");
 		return;
@@ -718,7 +721,7 @@ decode_ipv6(const uint8_t *p, size_t len)
 			return;
 		}
 		if (verbose) {
-			printf("  ipv6-ext: %s next %u (%s) length %zu", proto_name(next), q[0], proto_name(q[0]), elen);
+			printf("  ipv6-ext: %s next %u (%s) length %zu", proto_name(next), (unsigned)q[0], proto_name((unsigned)q[0]), elen);
 			if (next == 44)
 				printf(" offset %u more %u id %u", get16(q + 2) >> 3 << 3, get16(q + 2) & 1, get32(q + 4));
 			putchar('\n');
@@ -769,7 +772,7 @@ decode_arp(const uint8_t *p, size_t len)
 	if (op == 1)
 		say("ARP, Request who-has %s tell %s", tpa, spa);
 	else if (op == 2)
-		say("ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", spa, p[8], p[9], p[10], p[11], p[12], p[13]);
+		say("ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", spa, (unsigned)p[8], (unsigned)p[9], (unsigned)p[10], (unsigned)p[11], (unsigned)p[12], (unsigned)p[13]);
 	else
 		say("ARP, operation %u", op);
 }
@@ -1031,7 +1034,7 @@ capture(const char *iface, unsigned long long count)
 
 	for (unsigned long long n = 1; (count == 0 || n <= count) && !stop_requested;) {
 		struct pollfd pfd = { .fd = sd, .events = POLLIN };
-		struct sockaddr_ll from;
+		struct sockaddr_ll from = { 0 };
 		socklen_t fromlen = sizeof from;
 		struct timespec ts;
 

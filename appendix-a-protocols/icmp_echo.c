@@ -80,7 +80,7 @@ now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -183,8 +183,12 @@ main(int argc, char *argv[])
 		unsigned long lo = 1, hi = 0;
 
 		if (f != NULL) {
-			if (fscanf(f, "%lu %lu", &lo, &hi) != 2)
-				lo = 1, hi = 0;
+			char line[64], *end;
+
+			if (fgets(line, sizeof line, f) != NULL) {
+				lo = strtoul(line, &end, 10);
+				hi = strtoul(end, NULL, 10);
+			}
 			fclose(f);
 		}
 		errx(EX_OSERR, "socket %s: permission denied: group %lu is not in net.ipv4.ping_group_range "

@@ -166,7 +166,8 @@ main(int argc, char *argv[])
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, (unsigned)ulen);
-	memcpy(udp + 8, msg, mlen);
+	for (size_t i = 0; i < mlen; i++)	/* the bytes of MESSAGE, without its NUL */
+		udp[8 + i] = (uint8_t)msg[i];
 	/*
 	 * The UDP checksum covers a pseudo-header that is never sent: source and
 	 * destination addresses, the protocol (17) and the UDP length (RFC 768;

@@ -300,11 +300,12 @@ proc_form(const struct sockaddr_storage *ss, char *out, size_t outlen)
 		snprintf(out, outlen, "%08X%08X%08X%08X:%04X", w[0], w[1], w[2], w[3],
 		    (unsigned)ntohs(sin6->sin6_port));
 	} else {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		struct sockaddr_in sin;
 		uint32_t w;
 
-		memcpy(&w, &sin->sin_addr, sizeof w);
-		snprintf(out, outlen, "%08X:%04X", w, (unsigned)ntohs(sin->sin_port));
+		memcpy(&sin, ss, sizeof sin);
+		memcpy(&w, &sin.sin_addr, sizeof w);
+		snprintf(out, outlen, "%08X:%04X", w, (unsigned)ntohs(sin.sin_port));
 	}
 }
 
@@ -332,19 +333,23 @@ show_table(const char *step, const struct sockaddr_storage *local,
 		return;
 	}
 	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char l[64], p[64];
-		unsigned st, timer;
-		unsigned long when;
+		char l[64], p[64], stx[8], tm[32], *colon;
+		unsigned long st, timer, when;
 
-		if (sscanf(line, " %*u: %63s %63s %x %*x:%*x %x:%lx", l, p, &st, &timer, &when) != 5)
+		/* sl: local remote st tx_queue:rx_queue tr:when ... (all hex) */
+		if (sscanf(line, " %*s %63s %63s %7s %*s %31s", l, p, stx, tm) != 4 ||
+		    (colon = strchr(tm, ':')) == NULL)
 			continue;
+		st = strtoul(stx, NULL, 16);
+		timer = strtoul(tm, NULL, 16);
+		when = strtoul(colon + 1, NULL, 16);
 		if (strcmp(l, want_l) != 0 || strcmp(p, want_p) != 0)
 			continue;
 		found = true;
 		printf("%-12s %-11s (from %s)", step, st < NSTATES ? ss_name[st] : "?", path);
 		/* Timer 3 is the TIME-WAIT timer; USER_HZ is 100 on Linux. */
 		if (timer == 3)
-			printf(" timer %.1f s", when / 100.0);
+			printf(" timer %.1f s", (double)when / 100.0);
 		putchar('\n');
 	}
 	fclose(f);
@@ -446,7 +451,7 @@ main(int argc, char *argv[])
 		.ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_NUMERICSERV,
 	};
-	struct sockaddr_storage local, peer;
+	struct sockaddr_storage local = { 0 }, peer = { 0 };
 	socklen_t llen = sizeof local, plen = sizeof peer;
 	char lname[PEER_MAX], pname[PEER_MAX];
 	bool listening = false, reset = false;
