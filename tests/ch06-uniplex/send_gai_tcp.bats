@@ -3,6 +3,7 @@
 # every address of a name is tried; refused is 69 with the system's reason.
 load ../helper
 load ../lib/ch06_uniplex
+load ../lib/ours
 load ../lib/short_io
 program SEND_GAI_TCP ch06-uniplex/send_gai_tcp
 
@@ -168,6 +169,7 @@ reaches_either() {
 }
 
 @test "send_gai_tcp: out of descriptors, socket fails with the system's reason and 71" {
+	needs_plain_binary "$SEND_GAI_TCP"
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fill_fds.so" "$NETPROG_TOP/tests/lib/fill_fds.c"
 	run -71 env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_TCP" 127.0.0.1 9 hello
 	assert_output --partial 'Too many open files'

@@ -3,6 +3,7 @@
 # byte, at nc -u -l (or a scripted receiver where nc cannot tell), for both families.
 load ../helper
 load ../lib/ch06_uniplex
+load ../lib/ours
 program SEND_GAI_UDP ch06-uniplex/send_gai_udp
 
 # sends_exactly HOST MESSAGE: nc -u -l on HOST receives MESSAGE and nothing else.
@@ -172,6 +173,7 @@ arrives_whole() {
 # socket() failing for want of descriptors is the system's trouble (71), not
 # "no address took the datagram" (69).
 @test "send_gai_udp: out of descriptors, socket fails with the system's reason and 71" {
+	needs_plain_binary "$SEND_GAI_UDP"
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fill_fds.so" "$NETPROG_TOP/tests/lib/fill_fds.c"
 	run -71 env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_UDP" 127.0.0.1 9 hello
 	assert_output --partial 'Too many open files'

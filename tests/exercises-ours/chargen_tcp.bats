@@ -13,6 +13,7 @@ setup() {
 # tests/lib/fail_realloc.c: every realloc of 1500 bytes or more fails, so the
 # client table cannot grow past 64 clients (it doubles: 16 bytes a client).
 @test "chargen_tcp: no memory for one more client refuses that client, and the server goes on" {
+	needs_plain_binary "$CHARGEN_TCP"
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fail_realloc.so" "$NETPROG_TOP/tests/lib/fail_realloc.c"
 	port=$(free_port)
 	start_server tcp "$port" env LD_PRELOAD="$BATS_TEST_TMPDIR/fail_realloc.so" NETPROG_REALLOC_MAX=1500 \

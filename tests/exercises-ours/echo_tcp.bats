@@ -41,6 +41,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 # Before: a buffer per client, 600 senders that never read held 600 x 64 KiB.
 @test "echo_tcp: 600 clients that send and never read cost at most 16 MiB of echo in all" {
+	needs_plain_binary "$ECHO_TCP"
 	port=$(free_port)
 	start_server tcp "$port" "$ECHO_TCP" "$port"
 	before=$(rss_kb "$SERVER_PID")
@@ -83,6 +84,7 @@ print(got.decode())"
 # A client the server has no memory for must cost that client, not everyone:
 # with the address space capped (ulimit -v), 300 senders exhaust the heap.
 @test "echo_tcp: out of memory for a client refuses that client and serves the next" {
+	needs_plain_binary "$ECHO_TCP"
 	port=$(free_port)
 	start_server tcp "$port" bash -c 'ulimit -v 12000 && exec "$0" "$1"' "$ECHO_TCP" "$port"
 	start_bg hogs "$port" 300 >"$BATS_TEST_TMPDIR/hogs.out"

@@ -7,7 +7,7 @@ program RECURSE_SEARCH exercises/ch07-multiplex/recurse_search
 setup() {
 	netprog_setup
 	[ ! -e "$NETPROG_TOP/.student-pack" ] || skip "our solutions' extras: the student pack holds stubs"
-	[ "$(head -c 4 "$RECURSE_SEARCH")" = $'\x7fELF' ] || skip "$RECURSE_SEARCH is not a binary: the limit would be the wrapper's"
+	needs_plain_binary "$RECURSE_SEARCH"
 }
 
 # Descriptors inherited above a limit of 4 were counted as taken: "-4 free descriptors".

@@ -59,3 +59,14 @@ closed_stdout_status() {
 	wait_exit "$SERVER_PID" || fail "with stdout a closed pipe, the server did not end after writing"
 	cat "$CLOSED_STATUS"
 }
+
+# needs_plain_binary PROG: skip unless PROG is an ELF binary without a sanitizer
+# runtime.  Tests that fill the descriptor table, cap the address space or
+# replace realloc measure the program itself: ASan reserves terabytes of address
+# space and needs descriptors of its own, and a wrapper (valgrind) is not PROG.
+needs_plain_binary() {
+	[ "$(head -c 4 "$1")" = $'\x7fELF' ] || skip "$1 is not a binary (a wrapper's limits would be measured)"
+	if grep -qaE '__asan_init|__tsan_init' "$1"; then
+		skip "$1 is built with a sanitizer, whose runtime needs the descriptors and memory this test takes away"
+	fi
+}
