@@ -175,6 +175,6 @@ arrives_whole() {
 @test "send_gai_udp: out of descriptors, socket fails with the system's reason and 71" {
 	needs_plain_binary "$SEND_GAI_UDP"
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/fill_fds.so" "$NETPROG_TOP/tests/lib/fill_fds.c"
-	run -71 env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_UDP" 127.0.0.1 9 hello
+	run -71 client env LD_PRELOAD="$BATS_TEST_TMPDIR/fill_fds.so" "$SEND_GAI_UDP" 127.0.0.1 9 hello
 	assert_output --partial 'Too many open files'
 }
