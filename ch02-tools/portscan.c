@@ -40,14 +40,17 @@ struct probe {
 	int64_t deadline;	/* monotonic ms */
 };
 
-static int64_t
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+/* end canon: now_ms */
 
 /* A decimal number in LO..HI, digits only.  Returns 0, or -1. */
 static int

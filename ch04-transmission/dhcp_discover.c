@@ -52,14 +52,17 @@ struct lease {
 	int has_lease;
 };
 
-static int64_t
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+/* end canon: now_ms */
 
 /* Up to MAX addresses from an option of LEN bytes (a multiple of 4). */
 static int

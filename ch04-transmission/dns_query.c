@@ -47,14 +47,17 @@ static const struct { const char *name; uint16_t code; } types[] = {
 /* What went wrong with an answer: main turns it into the message and EX_PROTOCOL. */
 static const char *bad;
 
-static int64_t
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+/* end canon: now_ms */
 
 static const char *
 type_name(uint16_t code, char *buf, size_t len)

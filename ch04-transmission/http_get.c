@@ -50,6 +50,7 @@ struct reader {
 	const char *what;	/* and what was wrong, for the message */
 };
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -70,8 +71,10 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
-/* write can be short (a signal, a full pipe): loop.  Returns 0, or -1 with errno set. */
+/* canon: write_all (see CONTRIBUTING.md) */
+/* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
 static int
 write_all(int fd, const char *buf, size_t len)
 {
@@ -88,10 +91,14 @@ write_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: write_all */
 
+/* canon: send_all (see CONTRIBUTING.md) */
 /*
- * send may take fewer bytes than asked: loop.  MSG_NOSIGNAL: a server that has
- * reset gives EPIPE instead of a fatal SIGPIPE.  Returns 0, or -1 with errno set.
+ * send can write less than asked (a full socket buffer, a signal): loop until
+ * all is sent.  MSG_NOSIGNAL: a peer that has gone costs EPIPE, not SIGPIPE.
+ * Returns 0, or -1 with errno set (EAGAIN: a send timeout ran out, the peer
+ * does not read).
  */
 static int
 send_all(int fd, const char *buf, size_t len)
@@ -109,6 +116,7 @@ send_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+/* end canon: send_all */
 
 /*
  * Connects to the first address of LIST that accepts.  Returns the socket, or

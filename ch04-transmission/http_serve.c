@@ -68,6 +68,8 @@ struct conn {
 	int64_t deadline;	/* monotonic ms */
 };
 
+/* canon: stop_signals (see CONTRIBUTING.md) */
+/* Set by the handler, acted on by the loop: all a handler may safely do. */
 static volatile sig_atomic_t stop_requested;
 
 static void
@@ -78,10 +80,16 @@ on_stop(int sig)
 }
 
 /*
- * SIGINT and SIGTERM stay blocked except inside ppoll, which unblocks them
- * atomically: a signal can neither slip in between the check of the flag and
- * the wait, nor interrupt anything else.  SIGPIPE is ignored (a client that
- * resets gives EPIPE, not our death).  On return *waitmask is the mask to wait with.
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
  */
 static int
 catch_signals(sigset_t *waitmask)
@@ -103,7 +111,9 @@ catch_signals(sigset_t *waitmask)
 		return -1;
 	return 0;
 }
+/* end canon: stop_signals */
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -124,15 +134,19 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
-static int64_t
+/* canon: now_ms (see CONTRIBUTING.md) */
+/* Milliseconds since an arbitrary point, from a clock that never jumps. */
+static long long
 now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+/* end canon: now_ms */
 
 /*
  * One listening socket on ADDR (an IPv4 or IPv6 socket address).  V6ONLY is

@@ -23,7 +23,7 @@ BEGIN = re.compile(r'^/\* canon: (\S+) \(see CONTRIBUTING\.md\) \*/$')
 END = re.compile(r'^/\* end canon: (\S+) \*/$')
 LOOSE = re.compile(r'canon:')
 DEFINES = re.compile(r'^([A-Za-z_]\w*)\(')
-STRICT = {'ch05-sockets', 'ch06-uniplex', 'ch07-multiplex', 'ch09-workers', 'ch10-pyext', 'exercises'}
+STRICT = {'ch02-tools', 'ch04-transmission', 'ch05-sockets', 'ch06-uniplex', 'ch07-multiplex', 'ch09-workers', 'ch10-pyext', 'exercises'}
 
 
 def main(argv):
