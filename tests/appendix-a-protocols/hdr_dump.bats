@@ -130,6 +130,11 @@ print(n)' "$BATS_TEST_TMPDIR/cut.pcap")
 		ip link add va type veth peer name vb
 		unshare -n sleep 60 & peer=$!
 		trap "kill $peer \${dump:-} 2>/dev/null || true" EXIT
+		# Wait until the child is in its own namespace, or vb would move nowhere.
+		for _ in $(seq 200); do
+			[ "$(readlink /proc/$peer/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+			sleep 0.01
+		done
 		ip link set vb netns $peer
 		ip addr add 10.9.0.1/24 dev va
 		ip -6 addr add fd00:9::1/64 dev va nodad
