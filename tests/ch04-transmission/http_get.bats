@@ -203,6 +203,8 @@ fetch() {
 }
 
 @test "http_get: a closed stdout is 74, not a signal death" {
+	# A wrapper (tests/wrapped: a script running valgrind) opens its log on the freed descriptor 1.
+	[ "$(head -c 4 "$HTTP_GET")" = $'\x7fELF' ] || skip "$HTTP_GET is not a binary: descriptor 1 would be the wrapper's"
 	peer plain
 	run -74 --separate-stderr bash -c '"$0" "$1" >&-' "$HTTP_GET" "http://127.0.0.1:$port/"
 }
