@@ -21,7 +21,8 @@ SHARES=$NETPROG_TOP/tests/fixtures/shares.py
 # ex10 leak test needs a tenth of its million to tell a leaking variant (and costs a
 # tenth of the time on each of the three builds it runs against).
 export PYEXT_LEAK_CALLS=100000
-# NETPROG_FIXTURES=REGEX checks only the fixtures whose names (EXERCISE--VARIANT) match.
+# NETPROG_FIXTURES=REGEX checks only the fixtures whose names (EXERCISE--VARIANT) match;
+# NETPROG_FIXTURE_SCORES=1 scores every broken variant (see setup_file).
 # Full-suite runs at once: more would starve the timing margins of the suites on 2 cores.
 FULL_RUNS_AT_ONCE=3
 
@@ -77,6 +78,11 @@ setup_file() {
 		echo "$out" >"$dir/out"
 		header "$f" caught-by >"$dir/caught"
 		header "$f" share >"$dir/share"
+		# NETPROG_FIXTURE_SCORES=1: every broken variant runs its whole suite and its score
+		# is printed (range 0-100), for a table of what each defect costs.
+		if [ -n "${NETPROG_FIXTURE_SCORES:-}" ] && [ "$class" = broken ] && [ ! -s "$dir/share" ]; then
+			echo 0-100 >"$dir/share"
+		fi
 		grading_suite "$src" >"$dir/suite"
 		grading_var "$ex" >"$dir/var"
 		case $f in

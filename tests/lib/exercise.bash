@@ -3,10 +3,12 @@
 #
 # A grading suite judges a student's program, so it must say what happened to it:
 #
-#   teardown                  after every test: a server of the test that died by a signal
-#                             fails the test, naming the signal (a crash costs the test
-#                             that provoked it, and says so); when the test failed, how
-#                             every server of it ended and the last lines of its stderr
+#   teardown                  after every test: a server of the test that died by a signal,
+#                             or a child it forked that a crash signal killed (a preloaded
+#                             tests/lib/child_deaths.so tells), fails the test, naming the
+#                             signal (a crash costs the test that provoked it, and says
+#                             so); when the test failed, how every server of it ended
+#                             and the last lines of its stderr
 #   client CMD...             as the helper's, and one that is cut off says "did not
 #                             finish within N s (killed)" instead of a bare status 124
 #   server_state PID [-p]     $STATE: "still running", "exited with status N", "was killed
@@ -36,10 +38,32 @@ eval "netprog_start_server() $(declare -f start_server | tail -n +2)"
 eval "netprog_wait_exit() $(declare -f wait_exit | tail -n +2)"
 eval "netprog_stop_all() $(declare -f stop_all | tail -n +2)"
 
+# child_deaths_lib: tests/lib/child_deaths.c built once per bats run (in $BATS_RUN_TMPDIR),
+# its path on stdout; status 1 (and a note on stderr) where it cannot be built.
+child_deaths_lib() {
+	local so=${BATS_RUN_TMPDIR:-/tmp}/child_deaths.so src=${BASH_SOURCE[0]%/*}/child_deaths.c
+	if [ ! -s "$so" ]; then
+		cc -std=c17 -O2 -fPIC -shared -o "$so.$$" "$src" -ldl -pthread 2>"$so.log" &&
+			mv -f "$so.$$" "$so" || {
+			echo "child_deaths: cannot build $src: $(cat "$so.log")" >&2
+			return 1
+		}
+	fi
+	echo "$so"
+}
+
+# Every server runs with tests/lib/child_deaths.so preloaded (after any preload of the
+# caller's, so that a sanitizer's runtime stays first): a child it forks that a crash
+# signal kills is written to a log of this server's, which exercise_check_servers reads.
 start_server() {
-	local status=0
-	netprog_start_server "$@" || status=$?
-	NETPROG_SERVERS+=("$SERVER_PID"$'\t'"$SERVER_ERR")
+	local status=0 so log=$BATS_TEST_TMPDIR/children.${#NETPROG_SERVERS[@]}
+	if so=$(child_deaths_lib); then
+		NETPROG_CHILD_LOG=$log LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$so" \
+			netprog_start_server "$@" || status=$?
+	else
+		netprog_start_server "$@" || status=$?
+	fi
+	NETPROG_SERVERS+=("$SERVER_PID"$'\t'"$SERVER_ERR"$'\t'"$log")
 	return "$status"
 }
 
@@ -112,10 +136,18 @@ deadline_passed() {
 # remembered in NETPROG_CRASHED, and on a failed test every ending is told.
 exercise_check_servers() {
 	local entry pid err state
+	local log child sig
 	for entry in "${NETPROG_SERVERS[@]}"; do
-		pid=${entry%%$'\t'*} err=${entry#*$'\t'}
+		IFS=$'\t' read -r pid err log <<<"$entry"
 		server_state "$pid"
 		state=$STATE
+		if [ -s "$log" ]; then
+			while read -r child sig; do
+				NETPROG_CRASHED+="a child of the server (PID $child) was killed by $(signal_name "$sig") during this test"$'\n'
+			done <"$log"
+			NETPROG_CRASHED+="the last lines of the server's stderr:"$'\n'"$(stderr_tail "$err")"$'\n'
+			: >"$log"
+		fi
 		if [[ $state == "was killed by"* ]]; then
 			NETPROG_CRASHED+="the server $state during this test; the last lines of its stderr:"$'\n'
 			NETPROG_CRASHED+="$(stderr_tail "$err")"$'\n'
