@@ -78,6 +78,8 @@ setup_file() {
 	for f in "$FIXTURES"/*--*.sed; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .sed)
+		# NETPROG_FIXTURES=REGEX: only the fixtures whose names match (while writing one).
+		[[ $name =~ ${NETPROG_FIXTURES:-.} ]] || continue
 		prog=${name%%--*}
 		dir=$BATS_FILE_TMPDIR/fx/$name
 		mkdir -p "$dir" "$BATS_FILE_TMPDIR/orig"
