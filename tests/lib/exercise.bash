@@ -16,6 +16,8 @@
 #   stderr_tail FILE          FILE's last lines, indented, or "(nothing)"
 #   deadline_passed WHAT      for polling loops: prints "WHAT: not within N s" and fails once
 #                             $deadline (SECONDS-based) has passed
+#   SERVED                    the loopbacks the last server started reaches (served_loopbacks):
+#                             what the tests of every property but "families:" loop over
 #   asan_build VAR            the program of $VAR built with AddressSanitizer and
 #                             UndefinedBehaviorSanitizer, once per suite file: from ${VAR}_SRC
 #                             when the grader gave a source, from our own source when the
@@ -52,6 +54,38 @@ child_deaths_lib() {
 	echo "$so"
 }
 
+# served_loopbacks PROTO PORT: $SERVED, the loopback addresses (of $LOOPBACKS) that the
+# sockets listening on PORT reach, read off the socket table: a dual-stack socket shows as
+# *:PORT, an IPv6-only one as [::]:PORT, an IPv4 one as 0.0.0.0:PORT.  The tests of every
+# property but "families:" loop over these, so that a server of one family (the text's
+# AF_INET listings) loses the families tests, not every test that also tries ::1: each
+# defect costs its own points.  Never empty: a server reachable on neither loopback gets
+# them all, and fails.
+served_loopbacks() {
+	local flags addr host v4=0 v6=0
+	case $1 in
+	tcp) flags=-Hltn ;;
+	udp) flags=-Hlun ;;
+	*) SERVED=("${LOOPBACKS[@]}"); return 0 ;;
+	esac
+	while read -r _ _ _ addr _; do
+		case ${addr%:*} in
+		'*') v4=1 v6=1 ;;
+		0.0.0.0 | 127.0.0.1) v4=1 ;;
+		'[::]' | '[::1]') v6=1 ;;
+		esac
+	done < <(ss "$flags" "sport = :$2")
+	SERVED=()
+	for host in "${LOOPBACKS[@]}"; do
+		case $host in
+		*:*) ((v6)) && SERVED+=("$host") ;;
+		*) ((v4)) && SERVED+=("$host") ;;
+		esac
+	done
+	[ ${#SERVED[@]} -gt 0 ] || SERVED=("${LOOPBACKS[@]}")
+}
+SERVED=("${LOOPBACKS[@]}")	# until a server of the test is listening
+
 # Every server runs with tests/lib/child_deaths.so preloaded (after any preload of the
 # caller's, so that a sanitizer's runtime stays first): a child it forks that a crash
 # signal kills is written to a log of this server's, which exercise_check_servers reads.
@@ -64,6 +98,7 @@ start_server() {
 		netprog_start_server "$@" || status=$?
 	fi
 	NETPROG_SERVERS+=("$SERVER_PID"$'\t'"$SERVER_ERR"$'\t'"$log")
+	[ "$status" -ne 0 ] || served_loopbacks "$1" "$2"
 	return "$status"
 }
 

@@ -68,7 +68,7 @@ start_daytime() {
 
 @test "robustness: daytime_tcp answers a client that sends something first, and throws it away" {
 	start_daytime "$DAYTIME_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# RFC 867: data received is thrown away; it must not be echoed or break the answer.
 		peer tcp-read "$host" "$port" $'GET / HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/answer"
 		assert_answered "$BATS_TEST_TMPDIR/answer"
@@ -82,11 +82,11 @@ start_daytime() {
 
 @test "concurrency: daytime_tcp: clients that connect and never read nor send hold no one up" {
 	start_daytime "$DAYTIME_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		start_bg "$CH06_PYTHON" "$PEER" tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
 	done
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask_nc "$host" "$port"
 		assert_answered "$BATS_TEST_TMPDIR/answer"
 	done
@@ -94,7 +94,7 @@ start_daytime() {
 
 @test "robustness: daytime_tcp survives clients that reset at once, reset after sending, or half-close at once" {
 	start_daytime "$DAYTIME_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for _ in 1 2 3 4 5; do
 			run -0 peer tcp-reset "$host" "$port" 0
 		done
@@ -107,7 +107,7 @@ start_daytime() {
 
 @test "robustness: daytime_tcp answers a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
 	start_daytime "$DAYTIME_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
 		start_bg ask_nc "$host" "$port"
 		asker=$BG_PID
@@ -128,7 +128,7 @@ start_daytime() {
 @test "memory: daytime_tcp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build DAYTIME_TCP
 	start_daytime "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask_nc "$host" "$port"
 		peer tcp-read "$host" "$port" "$(head -c 5000 /dev/zero | tr '\0' x)" >/dev/null
 		run -0 peer tcp-reset "$host" "$port" 0

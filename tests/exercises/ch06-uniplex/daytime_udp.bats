@@ -46,7 +46,7 @@ start_daytime() {
 
 @test "robustness: daytime_udp answers every datagram, empty or large, with exactly one datagram" {
 	start_daytime "$DAYTIME_UDP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# RFC 867: the data in the request is ignored; an empty datagram is a request too.
 		# The peer asks in turns, so a second answer to one request would be read as the
 		# answer to the next, and the last one would be left over.
@@ -67,12 +67,16 @@ start_daytime() {
 	# In a private network namespace the test is root: it may bind ports below 1024 and forge
 	# source addresses with a raw socket.  The server runs in the same namespace.
 	run -0 client "${NETPROG_UNSHARE[@]}" "$CH06_PYTHON" "$PEER" netns-daytime "$BATS_TEST_TMPDIR/netns.err" "$DAYTIME_UDP"
-	for host in ::1 127.0.0.1; do
+	local host answering=0
+	for host in "${LOOPBACKS[@]}"; do
+		# The boundary, and the proof that the server answers this family at all: a family
+		# it does not serve is the families tests' loss, not this test's.
+		grep -qxF "$host source port 1024: answered" <<<"$output" || continue
+		answering=1
 		assert_line "$host source port 7: no answer"
 		assert_line "$host source port 1023: no answer"
-		# The boundary, and the proof that the server was answering at all.
-		assert_line "$host source port 1024: answered"
 	done
+	((answering)) || fail "the server answered no datagram from source port 1024, over ${LOOPBACKS[*]}: ${output:-nothing}"
 	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.
 	assert_line "source 224.0.0.1: no answer"
 	assert_line "source 255.255.255.255: no answer"
@@ -82,7 +86,7 @@ start_daytime() {
 
 @test "robustness: daytime_udp answers a request that arrived while it was stopped (SIGSTOP, SIGCONT)" {
 	start_daytime "$DAYTIME_UDP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
 		start_bg peer udp-ask "$host" "$port" 0 >"$BATS_TEST_TMPDIR/answer"
 		asker=$BG_PID
@@ -97,7 +101,7 @@ start_daytime() {
 @test "memory: daytime_udp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build DAYTIME_UDP
 	start_daytime "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer udp-ask "$host" "$port" 0 1 1472 65507
 	done
 	kill -TERM "$SERVER_PID"

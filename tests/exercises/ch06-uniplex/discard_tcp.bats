@@ -49,7 +49,7 @@ TEN_MIB=10485760
 
 @test "concurrency: discard_tcp reads a second client while a first one is connected and silent" {
 	start_discard "$DISCARD_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		start_bg "$CH06_PYTHON" "$PEER" tcp-hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold-$host"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
 		# 10 MiB is far more than the kernel's buffers take: a server that serves one client
@@ -60,7 +60,7 @@ TEN_MIB=10485760
 
 @test "concurrency: discard_tcp reads two clients that send at the same time, one of them slowly" {
 	start_discard "$DISCARD_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# A slow sender: a byte every 50 ms until the other client's 10 MiB have all been read
 		# (the test then creates the file "done"), so a server that serves one client at a
 		# time, busy with the slow one, never reads the other.
@@ -89,7 +89,7 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 
 @test "robustness: discard_tcp survives clients that reset at once, reset half-way, or send garbage" {
 	start_discard "$DISCARD_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer tcp-reset "$host" "$port" 0
 		run -0 peer tcp-reset "$host" "$port" 1048576
 		# Binary garbage, NULs and all, is just more data to throw away.
@@ -101,14 +101,14 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 
 @test "protocol: discard_tcp closes after a client that half-closes without sending anything" {
 	start_discard "$DISCARD_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		sent_all "$host" 0
 	done
 }
 
 @test "robustness: discard_tcp reads a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
 	start_discard "$DISCARD_TCP"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
 		start_bg peer tcp-send "$host" "$port" 1048576 >"$BATS_TEST_TMPDIR/sender"
 		sender=$BG_PID
@@ -128,7 +128,7 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 @test "memory: discard_tcp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build DISCARD_TCP
 	start_discard "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		sent_all "$host" 1048576
 		run -0 peer tcp-reset "$host" "$port" 100000
 		sent_all "$host" 0

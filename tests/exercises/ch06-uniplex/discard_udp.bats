@@ -55,7 +55,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	start_server udp "$port" "$DISCARD_UDP" "$port"
 	run -0 peer udp-silent 127.0.0.1 "$port" $(seq 100) $(seq 1000 10 1990)
 	assert_output "sent 200 datagrams, received 0 bytes"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer udp-silent "$host" "$port" 7
 		assert_output "sent 1 datagrams, received 0 bytes"
 	done
@@ -64,7 +64,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 @test "robustness: discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
 	port=$(free_port)
 	start_server udp "$port" "$DISCARD_UDP" "$port"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
 		echo stopped | client nc -u -w0 "$host" "$port"
 		# The datagram waits in the socket until the server runs again, then is read.
@@ -78,7 +78,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 
 @test "memory: discard_udp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build DISCARD_UDP
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		reads_from "$host" "$ASAN_BIN"
 		kill -TERM "$SERVER_PID"
 		wait_exit "$SERVER_PID"

@@ -100,7 +100,7 @@ served() {
 @test "concurrency: chargen_tcp streams to two clients at once, each its own stream from its start" {
 	start_chargen
 	reference 30000
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# Both connected, read in turns: a server that serves one client at a time never
 		# sends to the second while the first is connected, and the peer times out.
 		peer read-both "$host" "$port" 30000 >"$BATS_TEST_TMPDIR/got"
@@ -114,7 +114,7 @@ served() {
 @test "robustness: chargen_tcp loses nothing of the stream to a client that reads late and slowly (4 MiB)" {
 	start_chargen
 	reference 4194304
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# Its window closes at once, so the server's writes come up short: one that skips
 		# what a short write did not take leaves a gap in the stream.
 		peer read-slow "$host" "$port" 4194304 1 >"$BATS_TEST_TMPDIR/slow"
@@ -124,7 +124,7 @@ served() {
 
 @test "concurrency: chargen_tcp: a client that stops reading does not stall a second client" {
 	start_chargen
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/stalled"
 		stalled=$BG_PID
 		wait_for_output connected "$BATS_TEST_TMPDIR/stalled"
@@ -140,7 +140,7 @@ served() {
 
 @test "robustness: chargen_tcp notices a closed client: its descriptor count returns to baseline" {
 	start_chargen
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for _ in 1 2 3; do
 			served "$host"
 		done
@@ -155,7 +155,7 @@ served() {
 @test "robustness: chargen_tcp discards what a client sends: garbage, and a half-close, change nothing" {
 	start_chargen
 	reference 14800
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		peer read "$host" "$port" 14800 garbage >"$BATS_TEST_TMPDIR/got"
 		same_stream "$BATS_TEST_TMPDIR/got" "a client that sent 4 KiB of garbage first ($host)"
 	done
@@ -170,7 +170,7 @@ served() {
 	size=$((2 * (wmem + rmem)))
 	((size >= 8388608)) || size=8388608
 	reference "$size"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		peer read "$host" "$port" "$size" half >"$BATS_TEST_TMPDIR/got"
 		same_stream "$BATS_TEST_TMPDIR/got" "a client that half-closed first ($host)"
 		wait_fds "$SERVER_PID" "$base"
@@ -179,7 +179,7 @@ served() {
 
 @test "robustness: chargen_tcp survives a client that connects and resets at once" {
 	start_chargen
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer reset "$host" "$port"
 		served "$host"
 		wait_fds "$SERVER_PID" "$base"
@@ -188,7 +188,7 @@ served() {
 
 @test "robustness: chargen_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_chargen
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer rapid "$host" "$port" 500
 		assert_output "500 connections"
 		served "$host"
@@ -217,7 +217,7 @@ served() {
 	}
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		served "$host"
 	done
 }
@@ -225,7 +225,7 @@ served() {
 @test "memory: chargen_tcp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build CHARGEN_TCP
 	start_chargen "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		served "$host"
 		peer read-both "$host" "$port" 30000 >/dev/null
 		peer read "$host" "$port" 7400 garbage >/dev/null

@@ -32,7 +32,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: the empty query lists exactly the USER_PROCESS sessions of utmp" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" '\r\n'
 		assert_line --regexp '^alice[[:space:]]+pts/0[[:space:]].*192\.0\.2\.7[[:space:]]*$'
 		assert_line --regexp '^root[[:space:]]+tty1[[:space:]]'
@@ -48,7 +48,7 @@ assert_user() {
 @test "robustness: finger_tcp: with nobody logged in (no utmp at all) the empty query is still answered" {
 	WORLD=$BATS_FILE_TMPDIR/empty
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" '\r\n'
 		refute_output --regexp '(^|'$'\n'')(alice|root)[[:space:]]'
 	done
@@ -56,7 +56,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: root and alice: login, real name, home directory, shell" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'root\r\n'
 		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
 		refute_output --partial Alice
@@ -67,7 +67,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: /W root and /W alice give at least what the plain query gives" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" '/W root\r\n'
 		assert_user root 'Charlie Root' "$WORLD/home/root" /bin/bash
 		ask "$host" '/W alice\r\n'
@@ -78,7 +78,7 @@ assert_user() {
 
 @test "protocol: finger_tcp: an unknown user gets one line that names the problem" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'nosuchuser\r\n'
 		assert_equal "${#lines[@]}" 1
 		assert_output --regexp '[Nn]o |[Nn]ot |[Uu]nknown'
@@ -88,7 +88,7 @@ assert_user() {
 
 @test "security: finger_tcp refuses forwarding (USER@HOST, @HOST, /W U@H1@H2) with one explanatory line" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for q in 'root@otherhost' '@otherhost' '/W alice@127.0.0.1@otherhost'; do
 			ask "$host" "$q"'\r\n'
 			assert_equal "${#lines[@]}" 1
@@ -104,7 +104,7 @@ assert_user() {
 	# "alice" padded with spaces: a server that reads only a piece of the line, or trims it,
 	# would answer for alice.
 	printf -v long '%-10240s' alice
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" "$long"'\r\n'
 		assert_equal "${#lines[@]}" 1
 		assert_output --regexp '[Ll]ong|[Ll]ength|[Ll]imit|512'
@@ -117,7 +117,7 @@ assert_user() {
 
 @test "robustness: finger_tcp drops a client that connects and says nothing, within the timeout (-t 1)" {
 	start_finger -t 1
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 fpeer idle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
 		echo "dropped after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s" >&3
@@ -127,7 +127,7 @@ assert_user() {
 
 @test "robustness: finger_tcp drops a client that sends a byte now and then but never a line, within the timeout" {
 	start_finger -t 1
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 fpeer trickle "$host" "$port"
 		[[ ${lines[0]} =~ ^closed\ after\ ([0-9]+)\.([0-9])\ s$ ]]
 		((BASH_REMATCH[1] < 3)) || { echo "with -t 1, a client sending a byte every 0.3 s was dropped only after ${BASH_REMATCH[1]}.${BASH_REMATCH[2]} s (expected within 3 s: the timeout is for the whole line)" >&2; return 1; }
@@ -136,7 +136,7 @@ assert_user() {
 
 @test "concurrency: finger_tcp serves another client while one sits silent (several clients at once)" {
 	start_finger -t 20
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		start_fpeer hold "$host" "$port" >"$BATS_TEST_TMPDIR/hold"
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 		# Far less than the 20 s a one-client-at-a-time server would make this wait.
@@ -147,7 +147,7 @@ assert_user() {
 
 @test "protocol: finger_tcp shows a .plan and a .project that are regular files owned by the user" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'alice\r\n'
 		assert_line 'Line one of the plan'
 		assert_line 'Line two'
@@ -157,7 +157,7 @@ assert_user() {
 
 @test "security: finger_tcp does not follow a .plan that is a symlink to a file the user does not own" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'bob\r\n'
 		assert_user bob 'Bob Symlink' "$WORLD/home/bob" /bin/sh
 		refute_output --partial 'TOP SECRET'
@@ -169,7 +169,7 @@ assert_user() {
 
 @test "security: finger_tcp does not follow a .plan that is a symlink, even to a file of the user's own" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'gina\r\n'
 		assert_user gina 'Gina Ownlink' "$WORLD/home/gina" /bin/sh
 		refute_output --partial 'Gina wrote this diary'
@@ -179,7 +179,7 @@ assert_user() {
 @test "security: finger_tcp does not show a .plan its owner keeps private (mode 600, or a home others cannot enter)" {
 	# The server may run as root (port 79): it must show only what anybody could read.
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'hana\r\n'
 		assert_user hana 'Hana Private' "$WORLD/home/hana" /bin/sh
 		refute_output --partial 'Hana kept this'
@@ -195,7 +195,7 @@ assert_user() {
 	start_finger
 	# The harness makes it so: as root the file is given away, otherwise carol is another uid.
 	[ "$(stat -c %u "$WORLD/home/carol/.plan")" != "$(awk -F: '$1 == "carol" { print $3 }' "$WORLD/passwd")" ]
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'carol\r\n'
 		assert_user carol 'Carol Foreign' "$WORLD/home/carol" /bin/sh
 		refute_output --partial 'Carol did not write this'
@@ -204,7 +204,7 @@ assert_user() {
 
 @test "security: finger_tcp is not held up by a .plan that is a FIFO" {
 	start_finger -t 20
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		NETPROG_TIMEOUT=5 ask "$host" 'dave\r\n'
 		assert_user dave 'Dave Fifo' "$WORLD/home/dave" /bin/sh
 		assert_line --partial 'Dave has a project'
@@ -213,7 +213,7 @@ assert_user() {
 
 @test "security: finger_tcp does not pass control characters of a .plan or a GECOS field raw" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# ask ... control fails on any raw control byte but TAB, CR and LF.
 		ask "$host" 'eve\r\n' control
 		assert_output --partial visible
@@ -227,7 +227,7 @@ assert_user() {
 
 @test "robustness: finger_tcp reads a .plan with a size cap (a 1 MiB .plan gives less than 64 KiB)" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'frank\r\n'
 		assert_line --partial 'Frank Bigplan'
 		assert_output --partial xxxxxxxx
@@ -238,7 +238,7 @@ assert_user() {
 
 @test "protocol: finger_tcp accepts a bare LF as the line end: the same answer as for CR LF" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for q in alice ''; do
 			ask "$host" "$q"'\r\n'
 			cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
@@ -250,7 +250,7 @@ assert_user() {
 
 @test "protocol: finger_tcp answers a line the client ends by half-closing, CR and all, as if it ended in CR LF" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" 'alice\r\n'
 		cp "$ANSWER" "$BATS_TEST_TMPDIR/crlf"
 		printf 'alice\r' | client nc -N "$host" "$port" >"$BATS_TEST_TMPDIR/fin"
@@ -260,7 +260,7 @@ assert_user() {
 
 @test "protocol: finger_tcp ends every line in CR LF, also for /W alone and a malformed query" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# Every kind of query: the list, a user, /W, an unknown user, forwarding, malformed.
 		for q in '' root '/W alice' '/W' nosuchuser 'alice@example.org' 'a b c'; do
 			ask "$host" "$q"'\r\n' crlf
@@ -271,7 +271,7 @@ assert_user() {
 
 @test "protocol: finger_tcp reads a query that comes in pieces (\"ro\", \"ot\", CR LF, in separate segments)" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# TCP is a byte stream: one read() may return part of a line, so a server must read
 		# until the line end, not take one read as the query.
 		fpeer split "$host" "$port" 'ro' 'ot' '\r\n' >"$BATS_TEST_TMPDIR/split"
@@ -290,7 +290,7 @@ assert_user() {
 	FINGER_TCP=$ASAN_BIN
 	start_finger
 	FINGER_TCP=$saved
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		ask "$host" '\r\n'
 		ask "$host" 'root\r\n'
 		ask "$host" '/W alice\r\n'
@@ -306,7 +306,7 @@ assert_user() {
 
 @test "robustness: finger_tcp survives a client that sends a query and resets at once" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 fpeer reset "$host" "$port" alice 5
 		assert_output "5 resets"
 		ask "$host" 'root\r\n'
@@ -316,7 +316,7 @@ assert_user() {
 
 @test "robustness: finger_tcp leaves no zombie children behind" {
 	start_finger
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for q in root ''; do
 			ask "$host" "$q"'\r\n'
 		done

@@ -63,7 +63,7 @@ start_echo() {
 	start_echo
 	head -c "$MIB" /dev/urandom >"$BATS_TEST_TMPDIR/in"
 	printf '\0\0\0' >>"$BATS_TEST_TMPDIR/in"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		client nc -N "$host" "$port" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
 		if ! cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out" >&2; then
 			echo "sent $(stat -c %s "$BATS_TEST_TMPDIR/in") bytes, got $(stat -c %s "$BATS_TEST_TMPDIR/out") back" >&2
@@ -74,7 +74,7 @@ start_echo() {
 
 @test "concurrency: echo_tcp echoes a second client while a first one is connected and idle" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# A server that serves one client at a time still waits for the idle one's data.
 		start_peer hold "$host" "$port" >"$BATS_TEST_TMPDIR/idle-$host"
 		wait_for_output connected "$BATS_TEST_TMPDIR/idle-$host"
@@ -84,7 +84,7 @@ start_echo() {
 
 @test "concurrency: echo_tcp gives 50 concurrent clients each their own data back" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# 50 connections open at once, all sending 64 KiB interleaved: one process must multiplex.
 		run -0 peer echo-many "$host" "$port" 50 65536
 		assert_output "50 clients got their own 65536 bytes back"
@@ -93,7 +93,7 @@ start_echo() {
 
 @test "robustness: echo_tcp loses no byte of 24 MiB echoed to a client that reads only after a pause, slowly" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# Far more than both sides' socket buffers wait in the server: a short send() whose
 		# rest is dropped, or a buffer overwritten, shows as a difference.
 		run -0 peer echo-slow "$host" "$port" $((24 * MIB)) 1
@@ -103,7 +103,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives clients that reset while their echo is still coming (EPIPE, not SIGPIPE)" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		for _ in 1; do
 			run -0 peer reset-unread "$host" "$port" $((8 * MIB))
 		done
@@ -112,7 +112,12 @@ start_echo() {
 }
 
 @test "concurrency: echo_tcp: a client that sends a lot and never reads stalls neither a second client nor grows the server" {
-	for host in "${LOOPBACKS[@]}"; do
+	local hosts
+	# A server of its own for each family: which families are those of the first.
+	start_echo
+	hosts=("${SERVED[@]}")
+	stop_all
+	for host in "${hosts[@]}"; do
 		start_echo
 		rss0=$(rss_kb "$SERVER_PID")
 		# The hog offers 64 MiB and never reads its echo.  With backpressure it stalls after
@@ -136,7 +141,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives a client that connects and resets at once" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer reset "$host" "$port"
 		served "$host"
 		wait_fds "$SERVER_PID" "$base"
@@ -145,7 +150,7 @@ start_echo() {
 
 @test "protocol: echo_tcp echoes to a half-closed client and then closes" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# Half-close with nothing sent: EOF at once, no byte back.
 		run -0 peer echo-check "$host" "$port" 0
 		assert_output "echoed 0 bytes, then EOF"
@@ -156,7 +161,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives 1,000 rapid connections and ends with its descriptors at baseline" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer rapid-ping "$host" "$port" 500
 		assert_output "500 connections"
 		served "$host"
@@ -166,7 +171,7 @@ start_echo() {
 
 @test "robustness: echo_tcp survives garbage thrown at it by a client that closes without reading" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		# 256 KiB of random bytes, then gone: the echo meets a reset.
 		run -0 client sh -c 'head -c 262144 /dev/urandom | nc -N -w1 "$1" "$2" >/dev/null' sh "$host" "$port"
 		run -0 peer reset "$host" "$port"
@@ -195,7 +200,7 @@ start_echo() {
 	}
 	kill "$flood"
 	wait_fds "$SERVER_PID" "$base"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		served "$host"
 	done
 }
@@ -203,7 +208,7 @@ start_echo() {
 @test "memory: echo_tcp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build ECHO_TCP
 	start_echo "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer echo-check "$host" "$port" "$MIB"
 		run -0 peer echo-many "$host" "$port" 10 65536
 		run -0 peer reset "$host" "$port"

@@ -41,22 +41,20 @@ answered() {
 	assert_output $'0: echoed\n1: echoed\n1472: echoed\n8000: echoed'
 }
 
-@test "protocol: echo_udp echoes the largest IPv4 datagram whole: 65507 bytes" {
+@test "protocol: echo_udp echoes the largest datagram whole: 65507 bytes over IPv4, 65527 over IPv6" {
+	local host size
 	start_echo
-	run -0 peer udp-echo 127.0.0.1 "$port" 65507
-	assert_output '65507: echoed'
-}
-
-@test "protocol: echo_udp echoes the largest IPv6 datagram whole: 65527 bytes" {
-	needs_ipv6
-	start_echo
-	run -0 peer udp-echo ::1 "$port" 65527
-	assert_output '65527: echoed'
+	for host in "${SERVED[@]}"; do
+		# 65535 less the UDP header and, for IPv4 only, the IP header (IPv6's is not counted).
+		case $host in *:*) size=65527 ;; *) size=65507 ;; esac
+		run -0 peer udp-echo "$host" "$port" "$size"
+		assert_output "$size: echoed"
+	done
 }
 
 @test "protocol: echo_udp echoes a line from nc -u" {
 	start_echo
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 client sh -c 'printf "hello, echo\n" | nc -u -w1 "$1" "$2"' sh "$host" "$port"
 		assert_output 'hello, echo'
 	done
@@ -67,12 +65,16 @@ answered() {
 	# In a private network namespace the test is root: it may bind ports below 1024 and forge
 	# source addresses with a raw socket.  The server runs in the same namespace.
 	run -0 client "${NETPROG_UNSHARE[@]}" "$PYTHON" "$EX7_PEER" netns-udp "$BATS_TEST_TMPDIR/netns.err" "$ECHO_UDP"
+	local host answering=0
 	for host in "${LOOPBACKS[@]}"; do
+		# The boundary, and the proof that the server answers this family at all: a family
+		# it does not serve is the families tests' loss, not this test's.
+		grep -qxF "$host source port 1024: answered" <<<"$output" || continue
+		answering=1
 		assert_line "$host source port 7: no answer"
 		assert_line "$host source port 1023: no answer"
-		# The boundary, and the proof that the server was answering at all.
-		assert_line "$host source port 1024: answered"
 	done
+	((answering)) || fail "the server answered no datagram from source port 1024, over ${LOOPBACKS[*]}: ${output:-nothing}"
 	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.
 	assert_line "source 224.0.0.1: no answer"
 	assert_line "source 255.255.255.255: no answer"
@@ -83,7 +85,7 @@ answered() {
 @test "memory: echo_udp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build ECHO_UDP
 	start_echo "$ASAN_BIN"
-	for host in "${LOOPBACKS[@]}"; do
+	for host in "${SERVED[@]}"; do
 		run -0 peer udp-echo "$host" "$port" 0 1 1472 8000 65507
 	done
 	kill -TERM "$SERVER_PID"
