@@ -225,8 +225,10 @@ tap_counts() {
 		[ -f "$d/tap" ] || continue
 		read -r ok notok skipped < <(tap_counts "$d/tap")
 		if [ "$notok" -eq 0 ]; then
-			if [ "$ok" -eq 0 ] && [ "$skipped" -gt 0 ]; then
-				echo "# $name: its caught-by tests all skip here: not checked" >&3
+			# A defect that only a skipped test can show (an IPv6 one, on a host without
+			# IPv6) cannot be caught here; where nothing skips, the fixture must be.
+			if [ "$skipped" -gt 0 ]; then
+				echo "# $name: $skipped of its caught-by tests skip here and the others pass: not checked" >&3
 				continue
 			fi
 			echo "$name ($(header "$FIXTURES/$name.sed" breaks)) passes its caught-by tests:" >&2
