@@ -46,6 +46,12 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
 NETPROG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The peers and tools some suites run in a namespace of their own (dnsmasq, sysctl) live in
+# /usr/sbin, which an ordinary user's PATH on Debian does not have.
+case :$PATH: in
+*:/usr/sbin:*) ;;
+*) PATH=$PATH:/usr/sbin:/sbin ;;
+esac
 # netprog_unshare, netprog_ns_mode …: what this machine allows instead of privilege.
 source "$NETPROG_TOP/tests/lib/sandbox.bash"
 : "${NETPROG_TIMEOUT:=10}"

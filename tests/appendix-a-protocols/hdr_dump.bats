@@ -58,9 +58,12 @@ in_netns() {
 		set -e
 		ip link set lo up
 		out=$0
-		timeout 20 tcpdump -i lo -U -w "$out" 2>/dev/null & td=$!
+		# tests/lib/capture.py, not tcpdump -w: tcpdump cannot drop its privileges in a
+		# user namespace of our own; tcpdump reads the file (hdr_compare.py).
+		timeout 20 "$PYTHON" "$1" lo "$out" >"$out.ready" & td=$!
 		trap "kill $td 2>/dev/null || true" EXIT
-		for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
+		for _ in $(seq 200); do grep -q ready "$out.ready" 2>/dev/null && break; sleep 0.05; done
+		grep -q ready "$out.ready"
 		ping -c 2 -i 0.2 -W 1 127.0.0.1 >/dev/null
 		ping -c 2 -i 0.2 -W 1 ::1 >/dev/null || true
 		python3 -c "
@@ -70,9 +73,8 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(q, (\"127.0.0.1\"
 l = socket.socket(); l.bind((\"127.0.0.1\", 0)); l.listen()
 c = socket.create_connection(l.getsockname()); a, _ = l.accept()
 c.sendall(b\"hello\"); a.recv(5); c.close(); a.close()"
-		sleep 0.5
-		kill -INT $td; wait $td || true
-	' "$BATS_TEST_TMPDIR/lo.pcap"
+		kill $td; wait $td || true
+	' "$BATS_TEST_TMPDIR/lo.pcap" "$NETPROG_TOP/tests/lib/capture.py"
 	run "$PYTHON" "$COMPARE" "$HDR_DUMP" "$BATS_TEST_TMPDIR/lo.pcap"
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	assert_output --regexp 'compared [0-9]+ packets'
