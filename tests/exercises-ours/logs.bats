@@ -47,8 +47,8 @@ PY
 # or, where none can be made, as root here.
 udp_flood() {
 	local prog=$1 err=$BATS_TEST_TMPDIR/flood.err lines
+	export -f flood
 	if netprog_unshare n; then
-		export -f flood
 		run -0 client "${NETPROG_UNSHARE[@]}" bash -c 'ip link set lo up && flood "$@"' bash "$prog" "$err"
 	elif [ "$(id -u)" -eq 0 ]; then
 		run -0 client bash -c 'flood "$@"' bash "$prog" "$err"
