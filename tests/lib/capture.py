@@ -9,7 +9,7 @@ the namespace (an AF_PACKET socket).  tcpdump -r then reads the file, which need
 
 The file is classic pcap, microsecond timestamps, link type Ethernet (Linux gives loopback
 frames an all-zero Ethernet header, as tcpdump records them).  Each frame is written and
-flushed as it comes (-U), so the file is complete whenever the capture is stopped.  On lo,
+flushed as it comes (-U); on SIGTERM what the socket still holds is written before the end.  On lo,
 every packet passes twice (out and in): the outgoing copy is left out, as libpcap does.
 stdout: "ready" once the socket is bound (frames from then on are captured).
 exit:   0 on SIGTERM or SIGINT, 64 usage, 71 the socket could not be made or bound.
@@ -43,13 +43,19 @@ def main():
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, SNAPLEN, 1))
         f.flush()
         print("ready", flush=True)
-        while not stop:
+        while True:
+            if stop:
+                # What was queued before the stop is part of the capture: the frames of a
+                # packet that has already been answered are in the socket, maybe unread.
+                sock.setblocking(False)
             try:
                 frame, addr = sock.recvfrom(SNAPLEN)
             except socket.timeout:
                 continue
             except InterruptedError:
                 continue
+            except BlockingIOError:
+                break
             # On loopback each packet passes twice, out and in; libpcap keeps one (the in).
             if addr[2] == socket.PACKET_OUTGOING and iface == "lo":
                 continue
