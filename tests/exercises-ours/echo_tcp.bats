@@ -35,6 +35,8 @@ for i in range(n):
             s.send(chunk)
     except BlockingIOError:
         pass
+    except (ConnectionResetError, BrokenPipeError):
+        pass    # a client the server had no memory for, refused: what test 3 is about
     if half:
         s.shutdown(socket.SHUT_WR)
     socks.append(s)
