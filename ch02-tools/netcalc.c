@@ -174,7 +174,7 @@ format6(const unsigned char a[16], char *out, size_t outlen)
 	int best = -1, bestlen = 0, ngroups = 8;
 	size_t o = 0;
 
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		group[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
 	if (memcmp(a, mapped, sizeof mapped) == 0)
 		ngroups = 6;

@@ -51,9 +51,10 @@ hexval(int ch)
 /*
  * "0100007F:0016" into an address and a port.  The kernel prints the address
  * as 32-bit words in the host's byte order (%08X of each __be32 read as an
- * integer), so on a little-endian machine 127.0.0.1 is 0100007F: each word's
- * bytes are read back with memcpy of the number, which undoes that on any
- * host.  The port is printed as a plain number.  Returns 0, or -1.
+ * integer), so on a little-endian machine 127.0.0.1 is 0100007F: ntohl of
+ * the number gives the word's bytes in the order they had in memory, most
+ * significant first, on any host.  The port is printed as a plain number.
+ * Returns 0, or -1.
  */
 static int
 parse_endpoint(const char *text, int family, unsigned char addr[16], unsigned *port)
@@ -70,9 +71,11 @@ parse_endpoint(const char *text, int family, unsigned char addr[16], unsigned *p
 				return -1;
 			v = v << 4 | (uint32_t)h;
 		}
-		memcpy(addr + 4 * w, &v, 4);
+		v = ntohl(v);
+		for (int k = 0; k < 4; k++)
+			addr[4 * w + k] = (unsigned char)(v >> (24 - 8 * k));
 	}
-	text += words * 8;
+	text += (size_t)words * 8;
 	if (*text++ != ':')
 		return -1;
 	*port = 0;
@@ -129,15 +132,27 @@ show_file(const char *path, int family, int udp, int listening, int numeric)
 		return 0;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
-		char local[80], remote[80], lbuf[INET6_ADDRSTRLEN + NI_MAXSERV + 4], rbuf[sizeof lbuf];
+		char local[80], remote[80], st[16], ut[16], *end;
+		char lbuf[INET6_ADDRSTRLEN + NI_MAXSERV + 4], rbuf[sizeof lbuf];
 		unsigned char laddr[16], raddr[16];
 		unsigned lport, rport, state, uid;
+		unsigned long v;
 		const char *name;
 
-		if (sscanf(line, " %*[0-9]: %79s %79s %x %*s %*s %*s %u", local, remote, &state, &uid) != 4 ||
+		/* Words by sscanf, numbers by strtoul, which says when a word is not one. */
+		if (sscanf(line, " %*[0-9]: %79s %79s %15s %*s %*s %*s %15s", local, remote, st, ut) != 4 ||
 		    parse_endpoint(local, family, laddr, &lport) == -1 ||
 		    parse_endpoint(remote, family, raddr, &rport) == -1)
 			continue;	/* a line this program does not understand: skip, do not guess */
+		errno = 0;
+		v = strtoul(st, &end, 16);
+		if (errno != 0 || *end != '\0' || v > 0xff)
+			continue;
+		state = (unsigned)v;
+		v = strtoul(ut, &end, 10);
+		if (errno != 0 || *end != '\0' || v > 0xffffffffUL)
+			continue;
+		uid = (unsigned)v;
 		name = state < sizeof tcp_states / sizeof tcp_states[0] && tcp_states[state] != NULL ?
 		    tcp_states[state] : "UNKNOWN";
 		/* A UDP socket has no TCP state: 7 (CLOSE) is unconnected, 1 connected. */

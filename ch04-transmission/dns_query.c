@@ -278,7 +278,7 @@ format_rdata(const unsigned char *msg, size_t rd, uint16_t rdlen, uint16_t type,
 				bad = "a TXT string runs past its record";
 				return -1;
 			}
-			if (o + 4 * n + 4 >= outlen) {
+			if (o + 4 * (size_t)n + 4 >= outlen) {
 				bad = "a TXT record too long to show";
 				return -1;
 			}
@@ -450,8 +450,8 @@ static ssize_t
 ask_tcp(const struct addrinfo *ai, const unsigned char *q, size_t qlen, unsigned char *buf, int wait_ms)
 {
 	unsigned char prefix[2] = { (unsigned char)(qlen >> 8), (unsigned char)qlen };
-	int64_t deadline = now_ms() + 2 * wait_ms;
-	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = wait_ms % 1000 * 1000 };
+	int64_t deadline = now_ms() + 2 * (int64_t)wait_ms;
+	struct timeval tv = { .tv_sec = wait_ms / 1000, .tv_usec = (suseconds_t)(wait_ms % 1000) * 1000 };
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	size_t len;
 	int rc;
@@ -552,7 +552,7 @@ main(int argc, char *argv[])
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
 	static unsigned char answer[MAX_MESSAGE];
 	unsigned char q[12 + MAX_NAME + 4];
-	char server[300] = "", host[256], port[8], rname[80], tbuf[16];
+	char server[300] = "", host[256], port[8], rname[80];
 	const char *name, *why = NULL, *last_error = "no address";
 	struct addrinfo *list;
 	uint16_t qtype = 1, id;
@@ -697,8 +697,11 @@ main(int argc, char *argv[])
 	case -1:
 		errx(EX_PROTOCOL, "%s port %s: malformed answer: %s", host, port, bad);
 	case 0:
-		if (printed == 0)
+		if (printed == 0) {
+			char tbuf[16];
+
 			errx(EX_NOHOST, "%s: no %s record", name, type_name(qtype, tbuf, sizeof tbuf));
+		}
 		return EX_OK;
 	case 2:
 		errx(EX_TEMPFAIL, "%s: the server failed (SERVFAIL)", name);

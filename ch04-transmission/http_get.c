@@ -334,7 +334,8 @@ is_tchar(int ch)
 static int
 read_head(struct reader *r, struct head *h, int verbose, int show)
 {
-	char line[LINE_MAX_LEN + 1];
+	/* Zeroed: read_line ends it with a NUL, but clang-analyzer cannot see that. */
+	char line[LINE_MAX_LEN + 1] = { 0 };
 	size_t budget = HEAD_MAX;
 	ssize_t n;
 

@@ -194,6 +194,8 @@ bound_port(int lfd)
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
 
+	/* Zeroed: getsockname fills it, but clang-analyzer cannot see that. */
+	memset(&ss, 0, sizeof ss);
 	if (getsockname(lfd, (struct sockaddr *)&ss, &sslen) == -1)
 		return 0;
 	if (ss.ss_family == AF_INET6)
@@ -471,7 +473,8 @@ respond_listing(struct conn *c, const char *real, const char *shown, int head)
 			goto nomem;
 		n++;
 	}
-	qsort(names, n, sizeof *names, by_name);
+	if (n > 1)	/* an empty directory has no array at all */
+		qsort(names, n, sizeof *names, by_name);
 	f = open_memstream(&body, &bodylen);
 	if (f == NULL)
 		goto nomem;
@@ -514,7 +517,7 @@ out:
 static int
 serve_path(struct conn *c, const char *root, const char *path, int head)
 {
-	char full[PATH_MAX], real[PATH_MAX], index[PATH_MAX + 16];
+	char full[PATH_MAX], real[PATH_MAX];
 	size_t rootlen = strlen(root);
 	struct stat st;
 	int fd;
@@ -551,11 +554,13 @@ serve_path(struct conn *c, const char *root, const char *path, int head)
 			return respond(c, 301, "text/plain; charset=utf-8", 0, location, "", 0, head)
 			    == -1 ? 500 : 0;
 		}
+		char index[PATH_MAX + 16];
+
 		snprintf(index, sizeof index, "%s/index.html", real);
 		if (realpath(index, full) == NULL ||
 		    strncmp(full, root, rootlen) != 0 || full[rootlen] != '/')
 			return respond_listing(c, real, path, head);
-		strcpy(real, full);
+		memcpy(real, full, strlen(full) + 1);	/* both PATH_MAX */
 	}
 	fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1)
