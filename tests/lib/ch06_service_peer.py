@@ -38,6 +38,7 @@ import struct
 import subprocess
 import sys
 import time
+from udp_probe import refused  # tests/lib/udp_probe.py, beside this file
 
 TIMEOUT = float(os.environ.get("NETPROG_TIMEOUT", "10"))
 GRACE = 0.2       # how long "no answer" is awaited once the server is known to be past it
@@ -241,19 +242,6 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def refused(host, port):
-    """True when no socket takes HOST's family on PORT: on loopback the ICMP port
-    unreachable comes back at once, and a connected UDP socket reports it."""
-    with socket.socket(family(host), socket.SOCK_DGRAM) as sock:
-        sock.connect((host, port))
-        sock.send(b"control")
-        try:
-            recv_within(sock, TIMEOUT)
-        except ConnectionRefusedError:
-            return True
-    return False
-
-
 def netns_daytime(errfile, program):
     for cmd in (["ip", "link", "set", "lo", "up"],
                 ["ip", "route", "add", "224.0.0.0/4", "dev", "lo"],
@@ -270,7 +258,7 @@ def netns_daytime(errfile, program):
             return 1
         for host in ("::1", "127.0.0.1"):
             # A family the server does not serve: said in one line, not waited for 3 times.
-            if refused(host, port):
+            if refused(host, port, TIMEOUT):
                 print(f"{host}: refused (the server does not serve this family)", flush=True)
                 continue
             for sport in (7, 1023, 1024):
