@@ -90,7 +90,11 @@ SERVED=("${LOOPBACKS[@]}")	# until a server of the test is listening
 # caller's, so that a sanitizer's runtime stays first): a child it forks that a crash
 # signal kills is written to a log of this server's, which exercise_check_servers reads.
 start_server() {
-	local status=0 so log=$BATS_TEST_TMPDIR/children.${#NETPROG_SERVERS[@]}
+	local status=0 so log
+	# A log of its own for every server of the test (the list of servers is emptied when
+	# they are checked, so its length would name a log twice).
+	NETPROG_CHILD_LOGS=$((${NETPROG_CHILD_LOGS:-0} + 1))
+	log=$BATS_TEST_TMPDIR/children.$NETPROG_CHILD_LOGS
 	if so=$(child_deaths_lib); then
 		NETPROG_CHILD_LOG=$log LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$so" \
 			netprog_start_server "$@" || status=$?
