@@ -183,6 +183,7 @@ design_echoes() {
 	assert_line --regexp '^scale,select 10 idle,idle held,10,10,10,connections$'
 	assert_line --regexp '^goal,pool and poll accept >= 3x the connections/s of fork,(met|not met),'
 	assert_line --regexp '^goal,poll/epoll bulk throughput >= socat.s,(met|not met|skipped: [^,]+),'
+	assert_line --regexp '^goal,poll/epoll bulk throughput >= 0\.8x the epoll ceiling.s,(met|not met),'
 	assert_line --regexp '^goal,epoll p99 with [0-9]+ idle <= 2x its p99 with none,(met|not met),'
 }
 
@@ -219,4 +220,25 @@ design_echoes() {
 	[ "$status" -ne 0 ] || fail "a private xinetd or socat still runs: $output"
 	run ls "$BATS_TEST_TMPDIR"
 	[[ $output != *designs_bench.* ]] || fail "its temporary directory is left: $output"
+}
+
+# A peer that is installed but does not start (here a stand-in that fails at once) is left
+# out like a missing one, with one line on stderr: the designs are still measured.
+@test "designs_bench.sh skips a peer that does not start, in one line, and still exits 0" {
+	local bin=$BATS_TEST_TMPDIR/bin p
+	mkdir -p "$bin"
+	for p in xinetd socat; do
+		printf '#!/bin/sh\necho "%s: cannot start (a test stand-in)" >&2\nexit 1\n' "$p" >"$bin/$p"
+		chmod +x "$bin/$p"
+	done
+	PATH=$bin:$PATH run -0 --separate-stderr timeout -k 5 120 "$NETPROG_TOP/bench/designs_bench.sh" --tiny
+	for p in xinetd socat; do
+		[ "$(grep -c "$p" <<<"$stderr")" = 1 ] || fail "not one line on $p: $stderr"
+		[[ $stderr == *"$p did not start ($p: cannot start (a test stand-in)): its rows are skipped"* ]] ||
+			fail "no line says $p did not start: $stderr"
+		refute_line --partial " vs $p,"
+		refute_line --partial "designs,$p "
+	done
+	assert_line --regexp '^goal,poll/epoll bulk throughput >= socat.s,skipped: socat did not start,'
+	assert_line --regexp '^designs,epoll 4 clients vs ceiling,bulk echo,[0-9.]+,[0-9.]+,[0-9.]+,x$'
 }

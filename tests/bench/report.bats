@@ -69,6 +69,12 @@ sys.exit(0 if root.tag == "{http://www.w3.org/2000/svg}svg" else 1)' "$1"
 	grep -qF 'load average at the end: ' "$RUN_DIR/table"
 }
 
+@test "the table shows each benchmark's section under one heading, not split in two" {
+	run -0 awk '/^[a-z_]+ \/ [a-z_]+$/ { if (seen[$0]++) { print "twice: " $0; bad = 1 } } END { exit bad }' \
+		"$RUN_DIR/table"
+	grep -qx 'designs_bench / scale' "$RUN_DIR/table" || fail "no heading designs_bench / scale: $(cat "$RUN_DIR/table")"
+}
+
 @test "bench/run warns on stdout and stderr when the load average is above the CPU count" {
 	echo "$(($(nproc) + 7)).50 1.00 1.00 1/100 4242" >"$BATS_TEST_TMPDIR/loadavg"
 	BENCH_LOADAVG=$BATS_TEST_TMPDIR/loadavg run -0 --separate-stderr "$NETPROG_TOP/bench/run" \
@@ -108,8 +114,12 @@ sys.exit(0 if root.tag == "{http://www.w3.org/2000/svg}svg" else 1)' "$1"
 }
 
 @test "without gnuplot the CSV and the table still come out, and the report says how to get plots" {
-	local dir=$BATS_TEST_TMPDIR/nognu
+	local dir=$BATS_TEST_TMPDIR/nognu p
 	mkdir -p "$dir"
+	# A previous run's plots: without gnuplot none is of the new figures, so all go.
+	for p in "${PLOTS[@]}"; do
+		touch "$dir/results-$p.svg" "$dir/results-$p.png"
+	done
 	GNUPLOT=/nonexistent/gnuplot run -0 --separate-stderr "$NETPROG_TOP/bench/run" --tiny \
 		-o "$dir/results.csv" "$NETPROG_TOP/bench/pool_bench"
 	assert_line --regexp '^  pool 4 workers +jobs per second +[0-9]+ jobs/s'
@@ -118,6 +128,39 @@ sys.exit(0 if root.tag == "{http://www.w3.org/2000/svg}svg" else 1)' "$1"
 	run ls "$dir"
 	refute_output --partial '.svg'
 	refute_output --partial '.png'
+	for p in "${PLOTS[@]}"; do
+		[ ! -e "$dir/results-$p.svg" ] && [ ! -e "$dir/results-$p.png" ] ||
+			fail "the stale results-$p.svg or .png is left: $output"
+	done
+}
+
+# bulk_verdict SOCAT CEILING: the bulk plot's verdict line when the two bulk goals have
+# those verdicts (the rest of the tiny run's CSV kept), without gnuplot (faster).
+bulk_verdict() {
+	local dir=$BATS_TEST_TMPDIR/bulk
+	mkdir -p "$dir"
+	awk -F, -v OFS=, -v s="$1" -v c="$2" '
+		$2 == "goal" && $3 ~ /^poll\/epoll bulk throughput >= socat/ { $4 = s }
+		$2 == "goal" && $3 ~ /^poll\/epoll bulk throughput >= 0\.8x/ { $4 = c }
+		{ print }' "$RUN_DIR/results.csv" >"$dir/results.csv"
+	GNUPLOT=/nonexistent/gnuplot "$NETPROG_TOP/bench/report" "$dir/results.csv" 2>/dev/null || return 1
+	sed -n '/^## Bulk echo/,/^## /p' "$dir/REPORT.md" | grep '^\*\*Verdict:\*\* '
+}
+
+@test "the bulk verdict judges both goals, socat's and the ceiling's, each only when it was measured" {
+	grep -q '^designs_bench,goal,poll/epoll bulk throughput >= 0.8x the epoll ceiling' "$RUN_DIR/results.csv" ||
+		fail "no ceiling goal in the CSV"
+	run -0 bulk_verdict met met
+	assert_output --regexp '^\*\*Verdict:\*\* \*\*holds\*\*: .*socat.*ceiling'
+	run -0 bulk_verdict met 'not met'
+	assert_output --partial '**not shown by this run**'
+	run -0 bulk_verdict 'not met' met
+	assert_output --partial '**not shown by this run**'
+	run -0 bulk_verdict 'skipped: socat not installed' met
+	assert_output --partial '**holds as far as judged**'
+	assert_output --partial '**skipped: socat not installed**'
+	run -0 bulk_verdict 'skipped: socat not installed' 'skipped: not measured'
+	assert_output --partial '**not judged**'
 }
 
 @test "a plot whose figures the CSV lacks is not drawn, its old files are removed, the report says so" {
