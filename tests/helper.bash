@@ -298,7 +298,11 @@ assert_stops_on() {
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server "$proto" "$port" env --default-signal=INT "$prog" "$port"
 	for arg; do
-		[ "$arg" = PORT ] && cmd+=("$port") || cmd+=("$arg")
+		case $arg in
+		PORT) cmd+=("$port") ;;
+		HOST) cmd+=("${SERVED_HOST:-${LOOPBACKS[0]}}") ;;
+		*) cmd+=("$arg") ;;
+		esac
 	done
 	if [ ${#cmd[@]} -gt 0 ]; then
 		"${cmd[@]}" >/dev/null

@@ -256,15 +256,20 @@ def netns_daytime(errfile, program):
         if not wait_bound(port, server):
             print("the server did not bind its port")
             return 1
+        served = set()
         for host in ("::1", "127.0.0.1"):
             # A family the server does not serve: said in one line, not waited for 3 times.
             if refused(host, port, TIMEOUT):
                 print(f"{host}: refused (the server does not serve this family)", flush=True)
                 continue
+            served.add(host)
             for sport in (7, 1023, 1024):
                 print(low_port_case(host, port, sport), flush=True)
-        for src in ("224.0.0.1", "255.255.255.255"):
-            print(forged_source_case(src, port), flush=True)
+        # The forged sources are IPv4: a server that refuses IPv4 cannot answer them (and the
+        # proof that it is past them, an answer to 127.0.0.1, would never come).
+        if "127.0.0.1" in served:
+            for src in ("224.0.0.1", "255.255.255.255"):
+                print(forged_source_case(src, port), flush=True)
     finally:
         server.terminate()
         try:

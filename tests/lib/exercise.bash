@@ -18,6 +18,9 @@
 #                             $deadline (SECONDS-based) has passed
 #   SERVED                    the loopbacks the last server started reaches (served_loopbacks):
 #                             what the tests of every property but "families:" loop over
+#   SERVED_HOST               the first of $SERVED (127.0.0.1 unless the server reaches ::1
+#                             alone): where a test of one client sends it; assert_stops_on's
+#                             HOST argument
 #   asan_build VAR            the program of $VAR built with AddressSanitizer and
 #                             UndefinedBehaviorSanitizer, once per suite file: from ${VAR}_SRC
 #                             when the grader gave a source, from our own source when the
@@ -66,7 +69,7 @@ served_loopbacks() {
 	case $1 in
 	tcp) flags=-Hltn ;;
 	udp) flags=-Hlun ;;
-	*) SERVED=("${LOOPBACKS[@]}"); return 0 ;;
+	*) SERVED=("${LOOPBACKS[@]}") SERVED_HOST=${LOOPBACKS[0]}; return 0 ;;
 	esac
 	while read -r _ _ _ addr _; do
 		case ${addr%:*} in
@@ -83,8 +86,10 @@ served_loopbacks() {
 		esac
 	done
 	[ ${#SERVED[@]} -gt 0 ] || SERVED=("${LOOPBACKS[@]}")
+	SERVED_HOST=${SERVED[0]}
 }
 SERVED=("${LOOPBACKS[@]}")	# until a server of the test is listening
+SERVED_HOST=${SERVED[0]}
 
 # Every server runs with tests/lib/child_deaths.so preloaded (after any preload of the
 # caller's, so that a sanitizer's runtime stays first): a child it forks that a crash

@@ -24,16 +24,16 @@ start_daytime() {
 
 # Whether the server serves at all is judged apart from its format: a line ended by LF
 # alone costs the CR LF test, not every test that asks for the time.
-@test "service: daytime_tcp answers a client (127.0.0.1) and closes the connection" {
+@test "service: daytime_tcp answers a client and closes the connection" {
 	start_daytime "$DAYTIME_TCP"
-	ask_nc 127.0.0.1 "$port"
+	ask_nc "$SERVED_HOST" "$port"
 	assert_answered "$BATS_TEST_TMPDIR/answer"
 }
 
 @test "service: daytime_tcp serves one client after another" {
 	start_daytime "$DAYTIME_TCP"
 	for _ in 1 2 3 4; do
-		ask_nc 127.0.0.1 "$port"
+		ask_nc "$SERVED_HOST" "$port"
 		assert_answered "$BATS_TEST_TMPDIR/answer"
 	done
 }
@@ -49,20 +49,20 @@ start_daytime() {
 
 @test "protocol: daytime_tcp's answer is one line ended by CR LF" {
 	start_daytime "$DAYTIME_TCP"
-	ask_nc 127.0.0.1 "$port"
+	ask_nc "$SERVED_HOST" "$port"
 	assert_daytime_crlf "$BATS_TEST_TMPDIR/answer"
 }
 
 @test "protocol: daytime_tcp's line is printable ASCII that date -d reads as the time now" {
 	start_daytime "$DAYTIME_TCP"
-	ask_nc 127.0.0.1 "$port"
+	ask_nc "$SERVED_HOST" "$port"
 	assert_daytime_time "$BATS_TEST_TMPDIR/answer"
 }
 
 @test "protocol: daytime_tcp's line carries its time zone: a server in UTC-5 still tells the right instant" {
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
 	start_daytime env TZ=EST5 "$DAYTIME_TCP"
-	ask_nc 127.0.0.1 "$port"
+	ask_nc "$SERVED_HOST" "$port"
 	TZ=UTC assert_daytime_time "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -140,7 +140,7 @@ start_daytime() {
 }
 
 @test "shutdown: daytime_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$DAYTIME_TCP" ask_nc 127.0.0.1 PORT
+	assert_stops_on TERM tcp "$DAYTIME_TCP" ask_nc HOST PORT
 }
 
 @test "shutdown: daytime_tcp exits 0 on SIGINT" {

@@ -15,9 +15,9 @@ start_daytime() {
 }
 
 # Whether the server answers at all is judged apart from the format of its answer.
-@test "service: daytime_udp answers a datagram from 127.0.0.1 with a datagram" {
+@test "service: daytime_udp answers a datagram with a datagram" {
 	start_daytime "$DAYTIME_UDP"
-	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+	peer udp-ask "$SERVED_HOST" "$port" 5 >"$BATS_TEST_TMPDIR/answer"
 	assert_answered "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -34,13 +34,13 @@ start_daytime() {
 
 @test "protocol: daytime_udp's answer is one line ended by CR LF" {
 	start_daytime "$DAYTIME_UDP"
-	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+	peer udp-ask "$SERVED_HOST" "$port" 5 >"$BATS_TEST_TMPDIR/answer"
 	assert_daytime_crlf "$BATS_TEST_TMPDIR/answer"
 }
 
 @test "protocol: daytime_udp's line is printable ASCII that date -d reads as the time now" {
 	start_daytime "$DAYTIME_UDP"
-	peer udp-ask 127.0.0.1 "$port" 5 >"$BATS_TEST_TMPDIR/answer"
+	peer udp-ask "$SERVED_HOST" "$port" 5 >"$BATS_TEST_TMPDIR/answer"
 	assert_daytime_time "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -58,7 +58,7 @@ start_daytime() {
 @test "protocol: daytime_udp's line carries its time zone: a server in UTC-5 still tells the right instant" {
 	# EST5 is a POSIX TZ string (5 hours west of UTC, no summer time): no zone files needed.
 	start_daytime env TZ=EST5 "$DAYTIME_UDP"
-	peer udp-ask 127.0.0.1 "$port" 0 >"$BATS_TEST_TMPDIR/answer"
+	peer udp-ask "$SERVED_HOST" "$port" 0 >"$BATS_TEST_TMPDIR/answer"
 	TZ=UTC assert_daytime_time "$BATS_TEST_TMPDIR/answer"
 }
 
@@ -77,7 +77,9 @@ start_daytime() {
 		assert_line "$host source port 1023: no answer"
 	done
 	((answering)) || fail "the server answered no datagram from source port 1024, over ${LOOPBACKS[*]}: ${output:-nothing}"
-	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.
+	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.  A
+	# server that refuses IPv4 cannot answer them: the families tests' loss, not this test's.
+	grep -qxF "127.0.0.1: refused (the server does not serve this family)" <<<"$output" && return 0
 	assert_line "source 224.0.0.1: no answer"
 	assert_line "source 255.255.255.255: no answer"
 }
@@ -110,7 +112,7 @@ start_daytime() {
 }
 
 @test "shutdown: daytime_udp exits 0 on SIGTERM" {
-	assert_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask 127.0.0.1 PORT 0
+	assert_stops_on TERM udp "$DAYTIME_UDP" peer udp-ask HOST PORT 0
 }
 
 @test "shutdown: daytime_udp exits 0 on SIGINT" {

@@ -26,14 +26,14 @@ sent_all() {
 
 TEN_MIB=10485760
 
-@test "service: discard_tcp takes 10 MiB from a client (127.0.0.1) and closes after it" {
+@test "service: discard_tcp takes 10 MiB from a client and closes after it" {
 	start_discard "$DISCARD_TCP"
-	sent_all 127.0.0.1 "$TEN_MIB"
+	sent_all "$SERVED_HOST" "$TEN_MIB"
 }
 
 @test "protocol: discard_tcp sends nothing back" {
 	start_discard "$DISCARD_TCP"
-	run -0 peer tcp-send 127.0.0.1 "$port" 100000
+	run -0 peer tcp-send "$SERVED_HOST" "$port" 100000
 	assert_output "sent 100000 bytes, received 0 bytes, then EOF"
 }
 
@@ -139,7 +139,7 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 }
 
 @test "shutdown: discard_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send 127.0.0.1 PORT 1000
+	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send HOST PORT 1000
 }
 
 @test "shutdown: discard_tcp exits 0 on SIGINT" {

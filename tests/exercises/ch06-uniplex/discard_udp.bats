@@ -9,13 +9,17 @@ load ../../lib/ch06_services
 program DISCARD_UDP exercises/ch06-uniplex/discard_udp
 exercise_source DISCARD_UDP exercises/ch06-uniplex/discard_udp.c
 
+# start_discard [PROG]: the server (ours, or PROG) on a free port.
+start_discard() {
+	port=$(free_port)
+	start_server udp "$port" "${1:-$DISCARD_UDP}" "$port"
+}
+
 # reads_from HOST: datagrams of 0 to 65507 bytes sent to the server from HOST while it is
 # stopped wait in one of its sockets (proof that one receives from HOST's family: an
 # IPv6-only socket never sees 127.0.0.1), and are read once it runs again; then the
 # server sends nothing back to a datagram.
 reads_from() {
-	port=$(free_port)
-	start_server udp "$port" "${2:-$DISCARD_UDP}" "$port"
 	kill -STOP "$SERVER_PID"
 	# 1472: the largest that fits an Ethernet frame over IPv4; 65507: the largest IPv4 allows.
 	"$PYTHON" -c 'import os, socket, sys
@@ -30,19 +34,22 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	assert_output "sent 5 datagrams, received 0 bytes"
 }
 
-@test "families: discard_udp reads datagrams from ::1, 0 to 65507 bytes, and sends nothing back" {
+@test "families: discard_udp reads datagrams from 127.0.0.1 and ::1, 0 to 65507 bytes, and sends nothing back" {
 	needs_ipv6
-	reads_from ::1
+	start_discard
+	for host in "${LOOPBACKS[@]}"; do
+		reads_from "$host"
+	done
 }
 
-@test "service: discard_udp reads datagrams from 127.0.0.1, 0 to 65507 bytes, and sends nothing back" {
-	reads_from 127.0.0.1
+@test "service: discard_udp reads datagrams, 0 to 65507 bytes, and sends nothing back" {
+	start_discard
+	reads_from "$SERVED_HOST"
 }
 
 @test "families: discard_udp sends nothing to nc -u over both families, and keeps reading" {
 	needs_ipv6
-	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
+	start_discard
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
 		run -0 --separate-stderr client sh -c 'echo hello | nc -u -w1 "$1" "$2"' sh "$host" "$port"
 		assert_output ''
@@ -51,9 +58,8 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 }
 
 @test "robustness: discard_udp keeps reading after a burst of 200 datagrams" {
-	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
-	run -0 peer udp-silent 127.0.0.1 "$port" $(seq 100) $(seq 1000 10 1990)
+	start_discard
+	run -0 peer udp-silent "$SERVED_HOST" "$port" $(seq 100) $(seq 1000 10 1990)
 	assert_output "sent 200 datagrams, received 0 bytes"
 	for host in "${SERVED[@]}"; do
 		run -0 peer udp-silent "$host" "$port" 7
@@ -62,8 +68,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 }
 
 @test "robustness: discard_udp reads what arrived while it was stopped (SIGSTOP, SIGCONT)" {
-	port=$(free_port)
-	start_server udp "$port" "$DISCARD_UDP" "$port"
+	start_discard
 	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
 		echo stopped | client nc -u -w0 "$host" "$port"
@@ -72,22 +77,23 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 		kill -CONT "$SERVER_PID"
 		wait_udp_queue "$port" empty
 	done
-	run -0 peer udp-silent 127.0.0.1 "$port" 10
+	run -0 peer udp-silent "$SERVED_HOST" "$port" 10
 	assert_output "sent 1 datagrams, received 0 bytes"
 }
 
 @test "memory: discard_udp built with -fsanitize=address,undefined serves and stops without a report" {
 	asan_build DISCARD_UDP
+	start_discard "$ASAN_BIN"
 	for host in "${SERVED[@]}"; do
-		reads_from "$host" "$ASAN_BIN"
-		kill -TERM "$SERVER_PID"
-		wait_exit "$SERVER_PID"
-		assert_no_sanitizer_report "$SERVER_ERR"
+		reads_from "$host"
 	done
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	assert_no_sanitizer_report "$SERVER_ERR"
 }
 
 @test "shutdown: discard_udp exits 0 on SIGTERM" {
-	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent 127.0.0.1 PORT 10
+	assert_stops_on TERM udp "$DISCARD_UDP" peer udp-silent HOST PORT 10
 }
 
 @test "shutdown: discard_udp exits 0 on SIGINT" {

@@ -24,10 +24,10 @@ start_chargen() {
 	base=$(fd_count "$SERVER_PID")
 }
 
-# SIZE bytes of the stream a plain client gets, from 127.0.0.1: what other clients' streams
+# SIZE bytes of the stream a plain client gets, from $SERVED_HOST: what other clients' streams
 # are compared with, so that only the protocol tests depend on RFC 864's exact pattern.
 reference() {
-	peer read 127.0.0.1 "$port" "$1" >"$BATS_TEST_TMPDIR/reference"
+	peer read "$SERVED_HOST" "$port" "$1" >"$BATS_TEST_TMPDIR/reference"
 	if [ "$(stat -c %s "$BATS_TEST_TMPDIR/reference")" -ne "$1" ]; then
 		echo "a plain client got $(stat -c %s "$BATS_TEST_TMPDIR/reference") bytes, not $1, before the server closed" >&2
 		return 1
@@ -66,19 +66,19 @@ served() {
 
 @test "protocol: chargen_tcp's pattern starts with the space and the ring's first 72 characters" {
 	start_chargen
-	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh 127.0.0.1 "$port"
+	run -0 client sh -c 'nc -d "$1" "$2" | head -n 2' sh "$SERVED_HOST" "$port"
 	assert_line --index 0 ' !"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefg'$'\r'
 	assert_line --index 1 '!"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefgh'$'\r'
 }
 
-@test "service: chargen_tcp sends a client (127.0.0.1) a stream of characters" {
+@test "service: chargen_tcp sends a client a stream of characters" {
 	start_chargen
-	served 127.0.0.1
+	served "$SERVED_HOST"
 }
 
 @test "protocol: chargen_tcp's first 200 lines match RFC 864 byte for byte" {
 	start_chargen
-	pattern_from 127.0.0.1 200
+	pattern_from "$SERVED_HOST" 200
 }
 
 @test "families: chargen_tcp serves IPv4 and IPv6 clients (127.0.0.1, ::1; with nc too)" {
@@ -93,7 +93,7 @@ served() {
 
 @test "protocol: chargen_tcp's first 400 lines match RFC 864 with nc as the client" {
 	start_chargen
-	client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh 127.0.0.1 "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
+	client sh -c 'nc -d "$1" "$2" | head -c "$3"' sh "$SERVED_HOST" "$port" $((400 * LINE)) >"$BATS_TEST_TMPDIR/got"
 	cmp "$BATS_FILE_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
 }
 
@@ -201,7 +201,7 @@ served() {
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$CHARGEN_TCP" "$port"
 	base=$(fd_count "$SERVER_PID")
-	start_peer hold-many 127.0.0.1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	start_peer hold-many "$SERVED_HOST" "$port" 100 >"$BATS_TEST_TMPDIR/flood"
 	flood=$BG_PID
 	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
 	# The held clients never read, so once their windows are full a correct server idles;
@@ -245,7 +245,7 @@ served() {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$CHARGEN_TCP" "$port"
-	start_peer hold 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	start_peer hold "$SERVED_HOST" "$port" >"$BATS_TEST_TMPDIR/hold"
 	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"

@@ -359,7 +359,7 @@ assert_user() {
 }
 
 @test "shutdown: finger_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset 127.0.0.1 PORT root
+	assert_stops_on TERM tcp "$FINGER_TCP" "$PYTHON" "$FINGER_PEER" reset HOST PORT root
 }
 
 @test "usage: finger_tcp exits 71 with the system's message when the port is taken" {

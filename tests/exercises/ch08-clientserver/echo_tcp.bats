@@ -29,9 +29,9 @@ start_echo() {
 	base=$(fd_count "$SERVER_PID")
 }
 
-@test "service: echo_tcp sends something back to a client (127.0.0.1) and closes after it" {
+@test "service: echo_tcp sends something back to a client and closes after it" {
 	start_echo
-	served 127.0.0.1
+	served "$SERVED_HOST"
 }
 
 @test "families: echo_tcp serves IPv4 and IPv6 clients (127.0.0.1, ::1; with nc too)" {
@@ -47,15 +47,15 @@ start_echo() {
 @test "protocol: echo_tcp echoes 1 byte and a line exactly, with nc" {
 	start_echo
 	# nc -N half-closes after its input; the server closes once all is echoed.
-	run -0 client sh -c 'printf x | nc -N "$1" "$2" | od -An -c' sh 127.0.0.1 "$port"
+	run -0 client sh -c 'printf x | nc -N "$1" "$2" | od -An -c' sh "$SERVED_HOST" "$port"
 	assert_output '   x'
-	run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | od -An -c' sh 127.0.0.1 "$port"
+	run -0 client sh -c 'printf "hello, echo\r\n" | nc -N "$1" "$2" | od -An -c' sh "$SERVED_HOST" "$port"
 	assert_output '   h   e   l   l   o   ,       e   c   h   o  \r  \n'
 }
 
-@test "protocol: echo_tcp echoes 1 MiB of random bytes with NULs identically, over 127.0.0.1" {
+@test "protocol: echo_tcp echoes 1 MiB of random bytes with NULs identically" {
 	start_echo
-	run -0 peer echo-check 127.0.0.1 "$port" "$MIB"
+	run -0 peer echo-check "$SERVED_HOST" "$port" "$MIB"
 	assert_output "echoed $MIB bytes, then EOF"
 }
 
@@ -185,7 +185,7 @@ start_echo() {
 	# 48 descriptors: the server gets EMFILE from accept long before 100 connections.
 	start_server tcp "$port" sh -c 'ulimit -n 48 && exec "$0" "$1"' "$ECHO_TCP" "$port"
 	base=$(fd_count "$SERVER_PID")
-	start_peer hold-many 127.0.0.1 "$port" 100 >"$BATS_TEST_TMPDIR/flood"
+	start_peer hold-many "$SERVED_HOST" "$port" 100 >"$BATS_TEST_TMPDIR/flood"
 	flood=$BG_PID
 	wait_for_output "holding" "$BATS_TEST_TMPDIR/flood"
 	# Connections still wait in the listen queue: a server that polls the listener again at
@@ -227,7 +227,7 @@ start_echo() {
 	port=$(free_port)
 	# A background job starts with SIGINT ignored; give the server the default, as a terminal would.
 	start_server tcp "$port" env --default-signal=INT "$ECHO_TCP" "$port"
-	start_peer hold 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/hold"
+	start_peer hold "$SERVED_HOST" "$port" >"$BATS_TEST_TMPDIR/hold"
 	wait_for_output connected "$BATS_TEST_TMPDIR/hold"
 	kill -INT "$SERVER_PID"
 	wait_exit "$SERVER_PID"

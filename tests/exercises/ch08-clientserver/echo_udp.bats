@@ -23,9 +23,9 @@ answered() {
 	fi
 }
 
-@test "service: echo_udp answers datagrams from 127.0.0.1" {
+@test "service: echo_udp answers datagrams" {
 	start_echo
-	answered 127.0.0.1
+	answered "$SERVED_HOST"
 }
 
 @test "families: echo_udp answers datagrams from IPv4 and IPv6 (127.0.0.1, ::1)" {
@@ -35,9 +35,9 @@ answered() {
 	answered 127.0.0.1
 }
 
-@test "protocol: echo_udp echoes datagrams of 0, 1, 1472 and 8000 random bytes exactly, over 127.0.0.1" {
+@test "protocol: echo_udp echoes datagrams of 0, 1, 1472 and 8000 random bytes exactly" {
 	start_echo
-	run -0 peer udp-echo 127.0.0.1 "$port" 0 1 1472 8000
+	run -0 peer udp-echo "$SERVED_HOST" "$port" 0 1 1472 8000
 	assert_output $'0: echoed\n1: echoed\n1472: echoed\n8000: echoed'
 }
 
@@ -75,7 +75,9 @@ answered() {
 		assert_line "$host source port 1023: no answer"
 	done
 	((answering)) || fail "the server answered no datagram from source port 1024, over ${LOOPBACKS[*]}: ${output:-nothing}"
-	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.
+	# Forged IPv4 sources; a dual-stack server sees them as ::ffff:224.0.0.1 and so on.  A
+	# server that refuses IPv4 cannot answer them: the families tests' loss, not this test's.
+	grep -qxF "127.0.0.1: refused (the server does not serve this family)" <<<"$output" && return 0
 	assert_line "source 224.0.0.1: no answer"
 	assert_line "source 255.255.255.255: no answer"
 }
@@ -94,7 +96,7 @@ answered() {
 }
 
 @test "shutdown: echo_udp exits 0 on SIGTERM" {
-	assert_stops_on TERM udp "$ECHO_UDP" peer udp-echo 127.0.0.1 PORT 5
+	assert_stops_on TERM udp "$ECHO_UDP" peer udp-echo HOST PORT 5
 }
 
 @test "shutdown: echo_udp exits 0 on SIGINT" {
