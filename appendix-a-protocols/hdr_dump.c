@@ -17,7 +17,8 @@
  *        64 usage (arguments, COUNT not 1..1000000000, IFACE unknown), 65 FILE is
  *        not a pcap file we can read (magic, version, link type, a record larger
  *        than 256 KiB, a file cut inside a record), 66 FILE cannot be opened,
- *        71 system error (socket: no CAP_NET_RAW, bind, malloc), 74 read error
+ *        71 system error (socket: no CAP_NET_RAW, bind, malloc), 74 read error, or
+ *        stdout failed (a closed pipe included)
  * try:   sudo ./appendix-a-protocols/hdr_dump -i lo -c 4 -v     and elsewhere:  ping -c 1 ::1
  *        (without root:  unshare -rn sh -c 'ip link set lo up; ./appendix-a-protocols/hdr_dump -i lo -c 2 -v & sleep 1; ping -c 1 127.0.0.1; wait')
  * text:  Appendix A, "Protocols" (every section's header layout)
@@ -1068,6 +1069,12 @@ main(int argc, char *argv[])
 	const char *iface = NULL, *file = NULL;
 	unsigned long long count = 0;
 	int opt;
+
+	/*
+	 * A reader that has gone (hdr_dump -r FILE | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((opt = getopt(argc, argv, "i:r:c:vx")) != -1) {
 		char *end;

@@ -14,7 +14,7 @@
  *        kernel's default, allows nobody).
  * exit:  0 at least one reply, 64 usage (arguments, COUNT or SECONDS out of range),
  *        68 HOST unknown, 69 no reply at all, 71 system error (socket: the group is
- *        not in ping_group_range), 74 send or receive failed, 75 temporary
+ *        not in ping_group_range), 74 send or receive failed or stdout, 75 temporary
  *        name-service failure
  * try:   sudo sysctl -w net.ipv4.ping_group_range='0 2147483647'   (or, without root:
  *        unshare -rn sh -c 'ip link set lo up; sysctl -qw net.ipv4.ping_group_range="0 2147483647"; ./appendix-a-protocols/icmp_echo ::1')
@@ -28,6 +28,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -108,9 +109,13 @@ icmp_checksum(const uint8_t *p, size_t len)
 	return (uint16_t)~sum;
 }
 
-/* A decimal number of seconds MIN..MAX, or -1. */
+/*
+ * A time (-i, -W): a decimal number of seconds MIN..MAX, fractions allowed
+ * (0.2), or -1.  The canon parse_seconds takes whole seconds only, hence
+ * another name.
+ */
 static double
-parse_seconds(const char *text, double min, double max)
+parse_interval(const char *text, double min, double max)
 {
 	char *end;
 	double v;
@@ -135,6 +140,9 @@ main(int argc, char *argv[])
 	int opt, rc, sd, family;
 	const int on = 1;
 
+	/* A reader that goes away (icmp_echo HOST | head -1) is an EPIPE on stdout, reported
+	 * as 74, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "+c:i:W:")) != -1) {
 		char *end;
 
@@ -149,8 +157,8 @@ main(int argc, char *argv[])
 			break;
 		case 'i':
 		case 'W':
-			if ((opt == 'i' ? (interval = parse_seconds(optarg, 0.01, 3600)) :
-			    (wait_last = parse_seconds(optarg, 0, 3600))) < 0) {
+			if ((opt == 'i' ? (interval = parse_interval(optarg, 0.01, 3600)) :
+			    (wait_last = parse_interval(optarg, 0, 3600))) < 0) {
 				fprintf(stderr, "%s: -%c takes seconds (%s..3600), not '%s'\n", argv[0], opt,
 				    opt == 'i' ? "0.01" : "0", optarg);
 				return EX_USAGE;
@@ -291,7 +299,8 @@ main(int argc, char *argv[])
 		if (rtt > max)
 			max = rtt;
 		printf("%zd bytes from %s: icmp_seq=%ld ttl=%d time=%.3f ms\n", n, addr, seq, ttl, rtt);
-		fflush(stdout);
+		if (fflush(stdout) == EOF)
+			err(EX_IOERR, "stdout");
 	}
 	close(sd);
 	free(seen);
@@ -300,6 +309,8 @@ main(int argc, char *argv[])
 	    (sent - received) * 100 / sent);
 	if (received > 0)
 		printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", min, sum / (double)received, max);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
 	return received > 0 ? EX_OK : EX_UNAVAILABLE;
 
 usage:

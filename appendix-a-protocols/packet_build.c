@@ -13,7 +13,8 @@
  *        CAP_NET_RAW: root, or a private namespace (unshare -rn).
  * exit:  0 sent, 64 usage (arguments, SRC/DST not numeric or of different
  *        families, a port not a decimal 0..65535, MESSAGE over 1400 bytes),
- *        71 system error (socket: no CAP_NET_RAW), 74 sendto failed
+ *        71 system error (socket: no CAP_NET_RAW), 74 sendto or stdout failed (a
+ *        closed pipe included)
  * try:   unshare -rn sh -c 'ip link set lo up; timeout 2 nc -u -l 127.0.0.1 5000 & sleep 0.5;
  *          ./appendix-a-protocols/packet_build 127.0.0.1 127.0.0.1 5000 hello; wait'
  * text:  Appendix A, "IPv4", "IPv6" and "UDP"
@@ -24,6 +25,7 @@
 #include <err.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -114,6 +116,12 @@ main(int argc, char *argv[])
 	uint16_t sport = 40000, dport;
 	bool broken = false, v6;
 	int opt;
+
+	/*
+	 * A reader that has gone (packet_build ... | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((opt = getopt(argc, argv, "+bp:")) != -1) {
 		if (opt == 'b')
@@ -250,6 +258,8 @@ main(int argc, char *argv[])
 	}
 	close(sd);
 	printf("sent %zu bytes to %s\n", total, d);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
 	return EX_OK;
 
 usage:

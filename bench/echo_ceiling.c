@@ -46,20 +46,61 @@ struct conn {
 	unsigned char buf[BUFSIZE];
 };
 
-static volatile sig_atomic_t stop;
-
 /* Every connection by descriptor, so that all are freed at the end. */
 static struct conn **byfd;
 static size_t nfd;
 
+/* canon: stop_signals (see CONTRIBUTING.md) */
+/* Set by the handler, acted on by the loop: all a handler may safely do. */
+static volatile sig_atomic_t stop_requested;
+
 static void
-on_stop(int signo)
+on_stop(int sig)
 {
-	(void)signo;
-	stop = 1;
+	(void)sig;
+	stop_requested = 1;
 }
 
-/* A decimal number in 0..65535 and nothing else (not " 80", "+80", "80x").  0 or -1. */
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
+	sigset_t blocked;
+
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&ignore.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &blocked, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ignore, NULL) == -1)
+		return -1;
+	return 0;
+}
+/* end canon: stop_signals */
+
+/* canon: parse_port (see CONTRIBUTING.md) */
+/*
+ * A port is a decimal number in 0..65535 and nothing else: strtol alone
+ * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
+ * is not a port.
+ */
 static int
 parse_port(const char *text, uint16_t *port)
 {
@@ -75,14 +116,23 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
- * One IPv6 socket on :: with IPV6_V6ONLY off serves both families (IPv4
- * clients arrive as ::ffff:a.b.c.d); a kernel without IPv6 gets 0.0.0.0.
- * Returns the non-blocking listener, or -1 with errno and *WHAT set.
+ * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_server(uint16_t port, const char **what)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
 		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
@@ -92,7 +142,8 @@ open_server(uint16_t port, const char **what)
 	};
 	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
 	socklen_t salen = sizeof sin6;
-	int sd, on = 1, off = 0, saved;
+	const int on = 1, off = 0;
+	int sd, saved;
 
 	*what = "socket";
 	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -103,16 +154,18 @@ open_server(uint16_t port, const char **what)
 	}
 	if (sd == -1)
 		return -1;
-	*what = "setsockopt";
-	if ((sa->sa_family == AF_INET6 &&
-	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1) ||
-	    setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
 		goto fail;
 	*what = "bind";
 	if (bind(sd, sa, salen) == -1)
 		goto fail;
 	*what = "listen";
-	if (listen(sd, SOMAXCONN) == -1)
+	if (listen(sd, backlog) == -1)
 		goto fail;
 	return sd;
 fail:
@@ -121,6 +174,7 @@ fail:
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
 
 static void
 drop(struct conn *c)
@@ -217,13 +271,11 @@ accept_all(int ep, int sd)
 int
 main(int argc, char *argv[])
 {
-	struct sigaction sa = { .sa_handler = on_stop };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct epoll_event events[EVENTS], lev = { .events = EPOLLIN, .data.ptr = NULL };
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
 	char serv[NI_MAXSERV];
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	const char *what;
 	struct rlimit rl;
 	uint16_t port;
@@ -234,17 +286,8 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	/* SIGINT and SIGTERM are let in only inside epoll_pwait: none is lost before the wait. */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&ign.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &block, &waitmask) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGPIPE, &ign, NULL) == -1)
+	if (catch_signals(&waitmask) == -1)
 		err(EX_OSERR, "signals");
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
 	/* Many connections need many descriptors: up to the hard limit. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -255,7 +298,7 @@ main(int argc, char *argv[])
 	byfd = calloc(nfd, sizeof(struct conn *));
 	if (byfd == NULL)
 		err(EX_OSERR, "calloc");
-	sd = open_server(port, &what);
+	sd = open_tcp_server(port, SOMAXCONN, &what);
 	if (sd == -1)
 		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -265,7 +308,7 @@ main(int argc, char *argv[])
 	    getnameinfo((struct sockaddr *)&ss, sslen, NULL, 0, serv, sizeof serv, NI_NUMERICSERV) != 0)
 		err(EX_OSERR, "getsockname");
 	fprintf(stderr, "listening on port %s\n", serv);
-	while (!stop) {
+	while (!stop_requested) {
 		int n = epoll_pwait(ep, events, EVENTS, -1, &waitmask);
 
 		if (n == -1 && errno != EINTR)

@@ -71,22 +71,57 @@ struct conn {
 	struct conn *prev, *next;	/* epoll: the list of every connection */
 };
 
-/* Set by the SIGINT and SIGTERM handler; every loop ends when it is set. */
-static volatile sig_atomic_t stop;
-
 /* A descriptor kept in reserve, given up for a moment when accept finds the table full. */
 static int reserve_fd = -1;
 
+/* canon: stop_signals (see CONTRIBUTING.md) */
+/* Set by the handler, acted on by the loop: all a handler may safely do. */
+static volatile sig_atomic_t stop_requested;
+
 static void
-on_stop(int signo)
+on_stop(int sig)
 {
-	(void)signo;
-	stop = 1;
+	(void)sig;
+	stop_requested = 1;
 }
+
+/*
+ * SIGINT and SIGTERM end the server with status 0.  The handler only sets a
+ * flag and is installed without SA_RESTART.  Both signals stay blocked except
+ * while the server waits (ppoll, epoll_pwait, pselect), which unblocks them
+ * atomically: one that arrives while a client is being served stays pending
+ * and interrupts the next wait at once (EINTR), so it is never lost between
+ * testing the flag and going to sleep.  The handler is installed even when
+ * the signal was ignored on entry (a shell's background job ignores SIGINT).
+ * SIGPIPE is ignored: a write to a vanished peer or a closed pipe then fails
+ * with EPIPE instead of killing the process.  *WAITMASK receives the mask to
+ * wait with.  Returns 0, or -1 with errno set.
+ */
+static int
+catch_signals(sigset_t *waitmask)
+{
+	struct sigaction stop = { .sa_handler = on_stop }, ignore = { .sa_handler = SIG_IGN };
+	sigset_t blocked;
+
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&ignore.sa_mask);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &blocked, waitmask) == -1)
+		return -1;
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	if (sigaction(SIGINT, &stop, NULL) == -1 || sigaction(SIGTERM, &stop, NULL) == -1 ||
+	    sigaction(SIGPIPE, &ignore, NULL) == -1)
+		return -1;
+	return 0;
+}
+/* end canon: stop_signals */
 
 /* One SIGCHLD can stand for several children: reap all that have ended. */
 static void
-on_child(int signo)
+reap_children(int signo)
 {
 	int saved = errno;
 	pid_t pid;
@@ -99,40 +134,28 @@ on_child(int signo)
 }
 
 /*
- * SIGINT, SIGTERM and SIGCHLD stay blocked except while the server waits
- * (ppoll, pselect, epoll_pwait with *WAITMASK), which unblocks them
- * atomically: a signal that comes while a client is served interrupts the
- * next wait at once, and is never lost between testing the flag and going
- * to sleep.  The handlers are installed without SA_RESTART.  SIGPIPE is
- * ignored: a client that reset makes send fail with EPIPE instead of
- * killing the server.  Returns 0, or -1 with errno set.
+ * The fork design reaps its children in the SIGCHLD handler, which the
+ * canon's catch_signals does not install (hence this second helper, called
+ * after it): SIGCHLD, like the stop signals, stays blocked except while the
+ * server waits with *WAITMASK, and its handler is installed without
+ * SA_RESTART.  Returns 0, or -1 with errno set.
  */
 static int
-catch_signals(sigset_t *waitmask)
+catch_children(sigset_t *waitmask)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
-	struct sigaction child = { .sa_handler = on_child, .sa_flags = SA_NOCLDSTOP };
-	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction child = { .sa_handler = reap_children, .sa_flags = SA_NOCLDSTOP };
 	sigset_t block;
 
-	sigemptyset(&sa.sa_mask);
 	sigemptyset(&child.sa_mask);
-	sigemptyset(&ign.sa_mask);
 	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+	if (sigprocmask(SIG_BLOCK, &block, NULL) == -1)
 		return -1;
-	sigdelset(waitmask, SIGINT);
-	sigdelset(waitmask, SIGTERM);
 	sigdelset(waitmask, SIGCHLD);
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGCHLD, &child, NULL) == -1 || sigaction(SIGPIPE, &ign, NULL) == -1)
-		return -1;
-	return 0;
+	return sigaction(SIGCHLD, &child, NULL);
 }
 
+/* canon: parse_port (see CONTRIBUTING.md) */
 /*
  * A port is a decimal number in 0..65535 and nothing else: strtol alone
  * would also take " 80", "+80", "-0" and "80x".  Returns 0, or -1 when TEXT
@@ -153,19 +176,23 @@ parse_port(const char *text, uint16_t *port)
 	*port = (uint16_t)value;
 	return 0;
 }
+/* end canon: parse_port */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
- * One IPv6 socket on :: serves both families: with IPV6_V6ONLY off, IPv4
- * clients arrive as ::ffff:a.b.c.d.  The option's default comes from the
- * net.ipv6.bindv6only sysctl, so it is cleared explicitly.  Only a kernel
- * without IPv6 (EAFNOSUPPORT) gets an IPv4 socket on 0.0.0.0 instead.
- * SO_REUSEADDR lets a restarted server bind while connections of the old
- * one sit in TIME_WAIT.  The socket is non-blocking: a connection that was
- * reset in the queue may be gone when poll has said it was there.  Returns
- * the socket, or -1 with errno set and *WHAT naming the call that failed.
+ * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_server(uint16_t port, const char **what)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
 	struct sockaddr_in6 sin6 = {
 		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
@@ -175,7 +202,8 @@ open_server(uint16_t port, const char **what)
 	};
 	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
 	socklen_t salen = sizeof sin6;
-	int sd, on = 1, off = 0, saved;
+	const int on = 1, off = 0;
+	int sd, saved;
 
 	*what = "socket";
 	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -196,9 +224,8 @@ open_server(uint16_t port, const char **what)
 	*what = "bind";
 	if (bind(sd, sa, salen) == -1)
 		goto fail;
-	/* The most the kernel allows: a burst of connects overflows a short queue. */
 	*what = "listen";
-	if (listen(sd, SOMAXCONN) == -1)
+	if (listen(sd, backlog) == -1)
 		goto fail;
 	return sd;
 fail:
@@ -207,6 +234,7 @@ fail:
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
 
 /*
  * The port the kernel gave us (PORT itself, or the one it chose for PORT 0),
@@ -250,9 +278,15 @@ accept_one(int sd, int flags)
 	return cfd;
 }
 
-/* send can write less than asked (a full socket buffer, a signal): loop until all is sent. */
+/* canon: send_all (see CONTRIBUTING.md) */
+/*
+ * send can write less than asked (a full socket buffer, a signal): loop until
+ * all is sent.  MSG_NOSIGNAL: a peer that has gone costs EPIPE, not SIGPIPE.
+ * Returns 0, or -1 with errno set (EAGAIN: a send timeout ran out, the peer
+ * does not read).
+ */
 static int
-write_all(int fd, const unsigned char *buf, size_t len)
+send_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -260,13 +294,14 @@ write_all(int fd, const unsigned char *buf, size_t len)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;	/* EAGAIN: SO_SNDTIMEO ran out, the client does not read */
+			return -1;
 		}
 		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
+/* end canon: send_all */
 
 /*
  * The blocking designs' service: echo CFD until the client closes, resets,
@@ -278,14 +313,14 @@ serve_blocking(int cfd, const sigset_t *waitmask)
 {
 	const struct timeval idle = { .tv_sec = IDLE_SECONDS };
 	const struct timespec wait = { .tv_sec = IDLE_SECONDS };
-	unsigned char buf[CAP];
+	char buf[CAP];
 
 	/* Bounds each send: a client that never reads must not hold the server for ever. */
 	if (setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) == -1) {
 		close(cfd);
 		return;
 	}
-	while (!stop) {
+	while (!stop_requested) {
 		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
 		int ready = ppoll(&pfd, 1, &wait, waitmask);
 		ssize_t n;
@@ -300,7 +335,7 @@ serve_blocking(int cfd, const sigset_t *waitmask)
 			continue;
 		if (n <= 0)
 			break;	/* 0: the client half-closed, and has all of its echo */
-		if (write_all(cfd, buf, (size_t)n) == -1)
+		if (send_all(cfd, buf, (size_t)n) == -1)
 			break;
 	}
 	close(cfd);
@@ -321,7 +356,7 @@ wait_listener(int sd, const sigset_t *waitmask)
 static int
 run_iterative(int sd, const sigset_t *waitmask)
 {
-	while (!stop) {
+	while (!stop_requested) {
 		int cfd;
 
 		if (wait_listener(sd, waitmask) == -1)
@@ -346,7 +381,7 @@ run_fork(int sd, const sigset_t *waitmask)
 {
 	pid_t parent = getpid();
 
-	while (!stop) {
+	while (!stop_requested) {
 		pid_t pid;
 		int cfd;
 
@@ -502,7 +537,7 @@ run_select(int sd, const sigset_t *waitmask)
 		errno = EMFILE;
 		return -1;
 	}
-	while (!stop) {
+	while (!stop_requested) {
 		fd_set rd, wr;
 		int maxfd = sd, ready;
 
@@ -562,9 +597,13 @@ struct poll_set {
 	size_t n, cap;
 };
 
-/* Room for one more connection: both arrays grow together, doubling.  Returns 0, or -1. */
+/*
+ * Room for one more connection: both arrays grow together, doubling.  Not the
+ * canon make_room (whose struct server is the exercises'), hence another name.
+ * Returns 0, or -1.
+ */
 static int
-make_room(struct poll_set *s)
+make_poll_room(struct poll_set *s)
 {
 	struct pollfd *pfd;
 	struct conn *cl;
@@ -597,9 +636,9 @@ run_poll(int sd, const sigset_t *waitmask)
 	struct poll_set s = { .n = 0 };
 	int status = 0;
 
-	if (make_room(&s) == -1)
+	if (make_poll_room(&s) == -1)
 		status = -1;
-	while (status == 0 && !stop) {
+	while (status == 0 && !stop_requested) {
 		size_t i;
 
 		s.pfd[0] = (struct pollfd){ .fd = sd, .events = POLLIN };
@@ -640,7 +679,7 @@ run_poll(int sd, const sigset_t *waitmask)
 			}
 			if (open_conn(&c, cfd) == -1)
 				continue;
-			if (make_room(&s) == -1) {
+			if (make_poll_room(&s) == -1) {
 				warnx("realloc: refused a connection");
 				close_conn(&c);
 				break;
@@ -686,7 +725,7 @@ run_epoll(int sd, const sigset_t *waitmask)
 		close(ep);
 		return -1;
 	}
-	while (!stop) {
+	while (!stop_requested) {
 		int n = epoll_pwait(ep, events, EVENTS, -1, waitmask);
 
 		if (n == -1) {
@@ -795,10 +834,11 @@ main(int argc, char *argv[])
 		    "(PORT a decimal number 0..65535)\n", argv[0]);
 		return EX_USAGE;
 	}
-	if (catch_signals(&waitmask) == -1)
+	if (catch_signals(&waitmask) == -1 || catch_children(&waitmask) == -1)
 		err(EX_OSERR, "signals");
 	raise_fd_limit();
-	sd = open_server(port, &what);
+	/* The most the kernel allows: a burst of connects overflows a short queue. */
+	sd = open_tcp_server(port, SOMAXCONN, &what);
 	if (sd == -1)
 		err(EX_OSERR, "%s (TCP port %u)", what, (unsigned int)port);
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -24,7 +24,8 @@
  *        idle is the number of idle connections the server did echo: when it is below
  *        IDLE (descriptor limit, a select server's FD_SETSIZE), stderr says so.
  * exit:  0 ok, 64 usage or HOST not loopback, 68 HOST unknown, 69 the server refused
- *        (every address) or no conn connection succeeded, 71 socket, epoll or memory failed,
+ *        (every address) or no conn connection succeeded, 70 getaddrinfo refused the
+ *        question (cannot happen), 71 socket, epoll or memory failed,
  *        74 a bulk or rtt connection failed, 75 SECONDS ran out (bulk), a reply took 10 s
  *        (rtt), or a name server did not answer, 76 the echo differed from what was sent
  * try:   ./bench/echo_designs epoll 5000 &   ./bench/loadgen -c 16 conn ::1 5000
@@ -116,7 +117,7 @@ parse_long(const char *text, long min, long max, long *out)
 
 /* Seconds: digits, optionally a point and more digits, in 0.001..600.  0 or -1. */
 static int
-parse_seconds(const char *text, double *out)
+parse_fractional_seconds(const char *text, double *out)
 {
 	char *end;
 	double value;
@@ -149,6 +150,38 @@ is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 /*
  * Resolves HOST and PORT, refuses anything but loopback, and keeps the first
  * address that accepts a connection (the probe is closed again).  Returns 0,
@@ -169,8 +202,7 @@ find_server(const char *host, const char *port, struct opts *o)
 			warn("%s", host);
 		else
 			warnx("%s port %s: %s", host, port, gai_strerror(rc));
-		return rc == EAI_AGAIN ? EX_TEMPFAIL : rc == EAI_SYSTEM ? EX_OSERR :
-		    rc == EAI_SERVICE ? EX_USAGE : EX_NOHOST;
+		return gai_exit_status(rc);
 	}
 	for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
 		if (!is_loopback(ai->ai_addr)) {
@@ -771,7 +803,7 @@ main(int argc, char *argv[])
 		case 'c': bad = parse_long(optarg, 1, 1000, &o.clients); break;
 		case 'n': bad = parse_long(optarg, 1, 10000000, &o.count); break;
 		case 's': bad = parse_long(optarg, 1, 1L << 30, &o.bytes); break;
-		case 't': bad = parse_seconds(optarg, &o.seconds); break;
+		case 't': bad = parse_fractional_seconds(optarg, &o.seconds); break;
 		case 'i': bad = parse_long(optarg, 0, 100000, &o.idle); break;
 		case 'r': bad = parse_long(optarg, 1, 100, &o.runs); break;
 		default: return usage(argv[0]);

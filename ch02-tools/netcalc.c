@@ -19,7 +19,8 @@
  *                     "mixed" when it holds some special addresses but is not
  *                     inside one range
  *        Blocks are separated by an empty line.
- * exit:  0, 64 usage or a block that is not ADDRESS/PREFIX (the first bad one is named)
+ * exit:  0, 64 usage or a block that is not ADDRESS/PREFIX (the first bad one is named),
+ *        71 out of memory, 74 stdout failed (a closed pipe included)
  * try:   ./ch02-tools/netcalc 192.0.2.87/24 172.16.0.0/12 2001:DB8:0:0:0:0:A7:82/64
  * text:  chapter 4, "Moving Data Around" (addresses, subnets, broadcast)
  */
@@ -27,6 +28,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +334,12 @@ main(int argc, char *argv[])
 {
 	struct block *blocks;
 	const char *why;
+
+	/*
+	 * A reader that has gone (netcalc ... | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s ADDRESS/PREFIX...   (192.0.2.0/24, 2001:db8::/32)\n", argv[0]);

@@ -10,8 +10,9 @@
  *        (getnameinfo; the number when there is none):  "22/tcp open ssh".
  *        An open connection is closed at once, nothing is sent.
  * exit:  0 some port is open, 1 none is, 64 usage (PORTS, N, MS), 68 HOST unknown,
- *        71 system error (socket, descriptors), 74 stdout failed, 75 temporary
- *        name-service failure
+ *        70 getaddrinfo refused the question (cannot happen), 71 system error
+ *        (socket, descriptors), 74 stdout failed (a closed pipe included),
+ *        75 temporary name-service failure
  * try:   nc -l ::1 5000 &     then:  ./ch02-tools/portscan ::1 4990-5010
  * text:  chapter 2, "nc" and "nmap"
  */
@@ -22,6 +23,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,38 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 /* end canon: now_ms */
+
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
 
 /* A decimal number in LO..HI, digits only.  Returns 0, or -1. */
 static int
@@ -182,6 +216,12 @@ main(int argc, char *argv[])
 	int opt, rc, inflight = 0, nopen = 0;
 	long next = 1;
 
+	/*
+	 * A reader that has gone (portscan HOST PORTS | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
 	while ((opt = getopt(argc, argv, "46j:t:")) != -1) {
 		switch (opt) {
 		case '4':
@@ -225,21 +265,10 @@ main(int argc, char *argv[])
 	}
 
 	rc = getaddrinfo(argv[optind], NULL, &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "%s: %s", argv[optind], gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "%s: %s", argv[optind], gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", argv[optind]);
-	default:
-		errx(EX_OSERR, "getaddrinfo %s: %s", argv[optind], gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "%s: %s", argv[optind], gai_strerror(rc));
 	/* One address: a port's state belongs to one address, not to a name. */
 	memcpy(&target, list->ai_addr, list->ai_addrlen);
 	targetlen = list->ai_addrlen;

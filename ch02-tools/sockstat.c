@@ -11,7 +11,8 @@
  *        -t TCP only, -u UDP only (both: both, the default); -l listening sockets
  *        only (TCP LISTEN, UDP UNCONN); -n ports as numbers (default: the service
  *        name from /etc/services when there is one).  Addresses are never looked up.
- * exit:  0, 64 usage, 71 /proc/net unreadable (no procfs), 74 stdout failed
+ * exit:  0, 64 usage, 71 /proc/net unreadable (no procfs), 74 stdout failed (a closed pipe
+ *        included)
  * try:   ./ch02-tools/sockstat -tln     then compare:  ss -tln
  * text:  chapter 2, "netstat"
  */
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +182,12 @@ main(int argc, char *argv[])
 		{ "/proc/net/udp", AF_INET, 1 }, { "/proc/net/udp6", AF_INET6, 1 },
 	};
 	int tcp = 0, udp = 0, listening = 0, numeric = 0, opt;
+
+	/*
+	 * A reader that has gone (sockstat -t | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((opt = getopt(argc, argv, "tuln")) != -1) {
 		switch (opt) {

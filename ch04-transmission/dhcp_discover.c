@@ -13,8 +13,9 @@
  *        network namespace: unshare -rn).
  * exit:  0 an offer came (with -r: and was acknowledged), 64 usage (no such IFACE),
  *        69 the server refused the request (NAK), 71 system error (socket, bind: no
- *        privilege), 75 no offer (or with -r no ACK) within SECONDS, 76 an offer
- *        without a server identifier (cannot be requested)
+ *        privilege), 74 stdout failed (a closed pipe included), 75 no offer (or with
+ *        -r no ACK) within SECONDS, 76 an offer without a server identifier (cannot
+ *        be requested)
  * try:   sudo ./ch04-transmission/dhcp_discover eth0      (on a network with a DHCP server)
  * text:  chapter 4, "DHCP"
  */
@@ -26,6 +27,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +262,12 @@ main(int argc, char *argv[])
 	int opt, fd, request = 0, wait_ms = 4000, n;
 	uint32_t xid;
 
+	/*
+	 * A reader that has gone (dhcp_discover IFACE | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
 	while ((opt = getopt(argc, argv, "rw:")) != -1) {
 		switch (opt) {
 		case 'r':
@@ -338,6 +346,9 @@ main(int argc, char *argv[])
 		close(fd);
 		errx(EX_TEMPFAIL, "%s: no offer within %d s", argv[optind], wait_ms / 1000);
 	}
+	/* The offers are what we are here for: unseen, asking for one of them would be blind. */
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
 	if (!request) {
 		close(fd);
 		return EX_OK;
@@ -356,6 +367,8 @@ main(int argc, char *argv[])
 		err(EX_OSERR, "recvfrom");
 	if (n == 0)
 		errx(EX_TEMPFAIL, "%s: no ACK within %d s", argv[optind], wait_ms / 1000);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
 	return reply.type == ACK ? EX_OK : EX_UNAVAILABLE;
 usage:
 	fprintf(stderr, "usage: %s [-r] [-w SECONDS] IFACE\n", argv[0]);

@@ -12,9 +12,12 @@
  *        ignored (and said so).  Prints the answer section as dig +noall +answer
  *        does: NAME TTL IN TYPE DATA, one record per line.
  * exit:  0 answered, 64 usage (TYPE, NAME, SERVER), 68 no such name (NXDOMAIN) or
- *        no record of TYPE, 69 REFUSED or no server reachable, 71 system error,
- *        75 no answer in time, or SERVFAIL, 76 a malformed answer (bad compression,
- *        truncated message, wrong question, labels over 63 bytes, FORMERR, ...)
+ *        no record of TYPE (or SERVER unknown), 69 REFUSED or no server reachable,
+ *        70 getaddrinfo refused the question (cannot happen), 71 system error,
+ *        74 stdout failed (a closed pipe included), 75 no answer in time, or
+ *        SERVFAIL (or no answer about SERVER's name), 76 a malformed answer (bad
+ *        compression, truncated message, wrong question, labels over 63 bytes,
+ *        FORMERR, ...)
  * try:   ./ch04-transmission/dns_query -t AAAA localhost     (compare: dig +noall +answer localhost AAAA)
  * text:  chapter 4, "Domain Names" (and the DNS message of Appendix A)
  */
@@ -25,6 +28,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +62,38 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 /* end canon: now_ms */
+
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
 
 static const char *
 type_name(uint16_t code, char *buf, size_t len)
@@ -558,6 +594,12 @@ main(int argc, char *argv[])
 	uint16_t qtype = 1, id;
 	int opt, rc, reverse = 0, wait_ms = 2000, wrong_ids = 0, printed = 0, qlen, result = -2;
 
+	/*
+	 * A reader that has gone (dns_query NAME | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
 	while ((opt = getopt(argc, argv, "t:s:w:x")) != -1) {
 		switch (opt) {
 		case 't': {
@@ -634,21 +676,10 @@ main(int argc, char *argv[])
 	q[qlen++] = 1;
 
 	rc = getaddrinfo(host, port, &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "server %s: %s", host, gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "server %s: %s", host, gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", host);
-	default:
-		errx(EX_OSERR, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "server %s: %s", host, gai_strerror(rc));
 	for (const struct addrinfo *ai = list; ai != NULL && result == -2; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		ssize_t n;

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,13 +119,70 @@ send_all(int fd, const char *buf, size_t len)
 }
 /* end canon: send_all */
 
+/* canon: parse_seconds (see CONTRIBUTING.md) */
 /*
- * Connects to the first address of LIST that accepts.  Returns the socket, or
- * -1 with errno, *failed and WHERE describing the last address's failure.
- * SO_SNDTIMEO bounds connect too (Linux applies it to a blocking connect).
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
  */
 static int
-connect_any(const struct addrinfo *list, const struct timeval *tv, const char **failed,
+parse_seconds(const char *text, int max, int *seconds)
+{
+	char *end;
+	long value;
+
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
+		return -1;
+	*seconds = (int)value;
+	return 0;
+}
+/* end canon: parse_seconds */
+
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
+/*
+ * Connects to the first address of LIST that accepts, with TV as each
+ * socket's SO_RCVTIMEO and SO_SNDTIMEO, so that every wait for the server is
+ * bounded, connect's too (Linux applies SO_SNDTIMEO to a blocking connect):
+ * the canon connect_any sets no timeout, hence another name.  Returns the
+ * socket, or -1 with errno, *failed and WHERE describing the last address's
+ * failure.
+ */
+static int
+connect_any_timed(const struct addrinfo *list, const struct timeval *tv, const char **failed,
     char *where, size_t wherelen)
 {
 	int saved = 0;
@@ -504,9 +562,12 @@ main(int argc, char *argv[])
 	struct timeval tv = { .tv_sec = 30 };
 	char host[256], port[8], where[NI_MAXHOST] = "", *request;
 	const char *path, *why, *failed = "connect";
-	int verbose = 0, head_only = 0, opt, rc, cfd, status;
+	int verbose = 0, head_only = 0, opt, rc, cfd, status, seconds;
 	size_t reqlen;
 
+	/* A reader of the body that goes away (http_get URL | head -1) is an EPIPE on the
+	 * write, reported as 74, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "vIt:")) != -1) {
 		switch (opt) {
 		case 'v':
@@ -515,19 +576,13 @@ main(int argc, char *argv[])
 		case 'I':
 			head_only = 1;
 			break;
-		case 't': {
-			char *end;
-			long s;
-
-			errno = 0;
-			s = strtol(optarg, &end, 10);
-			if (!isdigit((unsigned char)optarg[0]) || errno != 0 || *end != '\0' || s < 1 || s > 3600) {
+		case 't':
+			if (parse_seconds(optarg, 3600, &seconds) == -1) {
 				fprintf(stderr, "%s: -t takes whole seconds, 1..3600, not '%s'\n", argv[0], optarg);
 				usage(argv[0]);
 			}
-			tv.tv_sec = s;
+			tv.tv_sec = seconds;
 			break;
-		}
 		default:
 			usage(argv[0]);
 		}
@@ -543,24 +598,11 @@ main(int argc, char *argv[])
 	}
 
 	rc = getaddrinfo(host, port, &hints, &list);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-	case EAI_FAIL:
-		errx(EX_NOHOST, "%s: %s", host, gai_strerror(rc));
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "%s: %s", host, gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getaddrinfo %s", host);
-	case EAI_MEMORY:
-		errx(EX_OSERR, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	default:
-		errx(EX_SOFTWARE, "getaddrinfo %s: %s", host, gai_strerror(rc));
-	}
-	cfd = connect_any(list, &tv, &failed, where, sizeof where);
+	if (rc != 0)
+		errx(gai_exit_status(rc), "%s: %s", host, gai_strerror(rc));
+	cfd = connect_any_timed(list, &tv, &failed, where, sizeof where);
 	freeaddrinfo(list);
 	if (cfd == -1) {
 		if (errno == EINPROGRESS || errno == EAGAIN)

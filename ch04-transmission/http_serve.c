@@ -148,17 +148,77 @@ now_ms(void)
 }
 /* end canon: now_ms */
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
- * One listening socket on ADDR (an IPv4 or IPv6 socket address).  V6ONLY is
- * set explicitly either way (the default is a sysctl): 1 for ::1, which must
- * not claim IPv4's port; 0 for ::, which then serves both families.
+ * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
+ */
+static int
+open_tcp_server(uint16_t port, int backlog, const char **what)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	const int on = 1, off = 0;
+	int sd, saved;
+
+	*what = "socket";
+	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (sd == -1)
+		return -1;
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
+		goto fail;
+	*what = "setsockopt SO_REUSEADDR";
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (listen(sd, backlog) == -1)
+		goto fail;
+	return sd;
+fail:
+	saved = errno;
+	close(sd);
+	errno = saved;
+	return -1;
+}
+/* end canon: tcp_listener */
+
+/*
+ * One listening socket on ADDR (an IPv4 or IPv6 socket address): the
+ * loopback sockets of the default, which the canon open_tcp_server (always
+ * on ::) cannot make, hence another name.  V6ONLY is set explicitly (the
+ * default is a sysctl): 1 for ::1, which must not claim IPv4's port.
  * SO_REUSEADDR: a restarted server binds while old connections sit in
  * TIME_WAIT.  Non-blocking, so that a client that resets between poll and
  * accept cannot block us in accept.  Returns the socket, or -1 with errno set
  * and *failed naming the call.
  */
 static int
-open_listener(const struct sockaddr *addr, socklen_t addrlen, int v6only, const char **failed)
+open_tcp_server_at(const struct sockaddr *addr, socklen_t addrlen, int v6only,
+    const char **failed)
 {
 	const int on = 1;
 	int lfd, saved;
@@ -220,26 +280,22 @@ open_servers(uint16_t port, int all, int lfd[2], const char **failed)
 	int tries;
 
 	if (all) {
-		sin6.sin6_addr = in6addr_any;
-		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-		lfd[0] = open_listener((struct sockaddr *)&sin6, sizeof sin6, 0, failed);
-		if (lfd[0] == -1 && errno == EAFNOSUPPORT)
-			lfd[0] = open_listener((struct sockaddr *)&sin, sizeof sin, 0, failed);
+		lfd[0] = open_tcp_server(port, BACKLOG, failed);
 		return lfd[0] == -1 ? -1 : 1;
 	}
 	sin6.sin6_addr = in6addr_loopback;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (tries = 0; tries < 20; tries++) {
-		lfd[0] = open_listener((struct sockaddr *)&sin6, sizeof sin6, 1, failed);
+		lfd[0] = open_tcp_server_at((struct sockaddr *)&sin6, sizeof sin6, 1, failed);
 		if (lfd[0] == -1) {
 			/* No IPv6 in the kernel, or none on lo: IPv4 alone. */
 			if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
 				return -1;
-			lfd[0] = open_listener((struct sockaddr *)&sin, sizeof sin, 0, failed);
+			lfd[0] = open_tcp_server_at((struct sockaddr *)&sin, sizeof sin, 0, failed);
 			return lfd[0] == -1 ? -1 : 1;
 		}
 		sin.sin_port = htons(bound_port(lfd[0]));
-		lfd[1] = open_listener((struct sockaddr *)&sin, sizeof sin, 0, failed);
+		lfd[1] = open_tcp_server_at((struct sockaddr *)&sin, sizeof sin, 0, failed);
 		if (lfd[1] != -1)
 			return 2;
 		close(lfd[0]);
@@ -933,8 +989,13 @@ accept_one(int lfd, struct conn **conns, int *nconns, int timeout_ms)
 	return 0;
 }
 
+/* canon: parse_seconds (see CONTRIBUTING.md) */
+/*
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
+ */
 static int
-parse_seconds(const char *text, int *ms)
+parse_seconds(const char *text, int max, int *seconds)
 {
 	char *end;
 	long value;
@@ -943,11 +1004,12 @@ parse_seconds(const char *text, int *ms)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
 		return -1;
-	*ms = (int)value * 1000;
+	*seconds = (int)value;
 	return 0;
 }
+/* end canon: parse_seconds */
 
 static void
 usage(const char *prog)
@@ -964,7 +1026,7 @@ main(int argc, char *argv[])
 	struct pollfd fds[MAX_CLIENTS + 2];
 	const char *dir = ".", *failed;
 	char root[PATH_MAX];
-	int lfd[2], nlfd, nconns = 0, all = 0, timeout_ms = 10000, opt;
+	int lfd[2], nlfd, nconns = 0, all = 0, timeout_ms = 10000, seconds, opt;
 	int64_t paused_until = 0;
 	sigset_t waitmask;
 	struct stat st;
@@ -979,10 +1041,11 @@ main(int argc, char *argv[])
 			dir = optarg;
 			break;
 		case 't':
-			if (parse_seconds(optarg, &timeout_ms) == -1) {
+			if (parse_seconds(optarg, 3600, &seconds) == -1) {
 				fprintf(stderr, "%s: -t takes whole seconds, 1..3600, not '%s'\n", argv[0], optarg);
 				usage(argv[0]);
 			}
+			timeout_ms = seconds * 1000;
 			break;
 		default:
 			usage(argv[0]);

@@ -10,7 +10,7 @@
  *          NAME  NONE  -             (an interface with no address of its own)
  *          NAME  AF<n> -             (a family this program does not know)
  *        where no interface has an IPv6 address, one line on stderr says so
- * exit:  0 ok, 64 usage, 71 getifaddrs failed
+ * exit:  0 ok, 64 usage, 71 getifaddrs failed, 74 stdout failed (a closed pipe included)
  * try:   ./if_list        and compare:  ip -o addr; ip -o link
  * text:  chapter 5, "Interface List"
  */
@@ -20,6 +20,7 @@
 #include <ifaddrs.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -100,6 +101,12 @@ main(int argc, char *argv[])
 {
 	struct ifaddrs *list;
 	int ipv6 = 0;
+
+	/*
+	 * A reader that has gone (if_list | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", argv[0]);

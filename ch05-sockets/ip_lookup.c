@@ -6,8 +6,8 @@
  *        getaddrinfo's order
  * exit:  0 ok, 64 usage, 68 unknown host (or it has no address) or a
  *        non-recoverable name service failure (EAI_FAIL), 70 anything else,
- *        71 out of memory or a system error, 75 temporary failure (DNS server
- *        failed or did not answer)
+ *        71 out of memory or a system error, 74 stdout failed (a closed pipe
+ *        included), 75 temporary failure (DNS server failed or did not answer)
  * try:   ./ip_lookup localhost      and compare:  getent ahosts localhost
  * text:  chapter 5, "IP List"
  */
@@ -15,6 +15,7 @@
 #include <err.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +127,12 @@ main(int argc, char *argv[])
 	};
 	struct addrinfo *res;
 	int rc;
+
+	/*
+	 * A reader that has gone (ip_lookup HOST | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s HOST\n", argv[0]);

@@ -6,14 +6,15 @@
  * out:   the name and a newline; nothing at all when the address has no name
  * exit:  0 ok, 64 usage or IP is not an address literal, 68 no name for IP or a
  *        non-recoverable name service failure (EAI_FAIL), 70 anything else,
- *        71 out of memory or a system error, 75 temporary failure (DNS server
- *        failed or did not answer)
+ *        71 out of memory or a system error, 74 stdout failed (a closed pipe
+ *        included), 75 temporary failure (DNS server failed or did not answer)
  * try:   ./reverse_dns 127.0.0.1      and compare:  getent hosts 127.0.0.1
  * text:  chapter 5, "Reverse DNS Lookup"
  */
 #define _GNU_SOURCE	/* NI_MAXHOST, NI_NAMEREQD and struct addrinfo are not in C17 */
 #include <err.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sysexits.h>
@@ -67,6 +68,12 @@ main(int argc, char *argv[])
 	struct addrinfo *res;
 	char host[NI_MAXHOST];
 	int rc;
+
+	/*
+	 * A reader that has gone (reverse_dns IP | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s IP\n", argv[0]);

@@ -12,7 +12,8 @@
  *        (the buffers read back doubled, capped by net.core.[rw]mem_max).
  *        On a kernel without IPv6 the socket is IPv4 and the IPV6_V6ONLY
  *        line reads "IPV6_V6ONLY  unavailable  unavailable".
- * exit:  0 ok, 64 usage, 71 socket, getsockopt or setsockopt failed, 74 stdout
+ * exit:  0 ok, 64 usage, 71 socket, getsockopt or setsockopt failed, 74 stdout failed (a
+ *        closed pipe included)
  * try:   ./sockopts     and compare:  sysctl net.ipv4.tcp_keepalive_time net.ipv4.tcp_rmem
  * text:  chapter 5, "Socket Options" (and "TIME_WAIT", "Dual Stack")
  */
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sysexits.h>
@@ -149,6 +151,12 @@ int
 main(int argc, char *argv[])
 {
 	int sd, family = AF_INET6;
+
+	/*
+	 * A reader that has gone (sockopts | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", argv[0]);

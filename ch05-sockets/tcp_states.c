@@ -19,8 +19,9 @@
  *        until a line arrives on stdin (time to run ss -tan; EOF stops pausing).
  * exit:  0 the walk ended, 64 usage (arguments, PORT not a decimal 0..65535),
  *        68 HOST unknown, 69 no address accepted the connection, 71 system
- *        error, 74 the connection failed (reset by the peer), 75 the connection
- *        was not made within 60 s (or a temporary name-service failure)
+ *        error, 74 the connection failed (reset by the peer) or stdout did (a
+ *        closed pipe included), 75 the connection was not made within 60 s (or a
+ *        temporary name-service failure)
  * try:   ./ch05-sockets/tcp_states -l 5000     and elsewhere:
  *        ./ch05-sockets/tcp_states -p ::1 5000     (and ss -tan 'sport = :5000 or dport = :5000' at each pause)
  * text:  chapter 5, "TCP Connections" (three-way handshake, four-way close, TIME_WAIT) and "SO_LINGER"
@@ -35,6 +36,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -261,6 +263,18 @@ pause_here(void)
 }
 
 /*
+ * A step's line goes out before the pause, for whoever runs ss meanwhile.  A stdout
+ * that fails ends the walk (74): nobody would see the steps that follow.
+ */
+static void
+end_step(void)
+{
+	if (fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	pause_here();
+}
+
+/*
  * Prints STEP with the state of the connection FD holds, from TCP_INFO: the
  * kernel's own view, with its smoothed round-trip time and variation (in
  * microseconds) and the retransmission counters.  Returns the state, or -1.
@@ -280,8 +294,7 @@ show_info(const char *step, int fd)
 	printf("%-12s %-11s (%s) rtt %.3f ms rttvar %.3f ms retransmits %u total %u\n", step,
 	    ss_name[st], kernel_name[st], ti.tcpi_rtt / 1000.0, ti.tcpi_rttvar / 1000.0,
 	    (unsigned)ti.tcpi_retransmits, ti.tcpi_total_retrans);
-	fflush(stdout);
-	pause_here();
+	end_step();
 	return (int)st;
 }
 
@@ -328,8 +341,7 @@ show_table(const char *step, const struct sockaddr_storage *local,
 	proc_form(peer, want_p, sizeof want_p);
 	if (f == NULL) {
 		printf("%-12s %-11s (%s: %s)\n", step, "?", path, strerror(errno));
-		fflush(stdout);
-		pause_here();
+		end_step();
 		return;
 	}
 	while (!found && fgets(line, sizeof line, f) != NULL) {
@@ -355,8 +367,7 @@ show_table(const char *step, const struct sockaddr_storage *local,
 	fclose(f);
 	if (!found)
 		printf("%-12s %-11s (no entry in %s)\n", step, "CLOSED", path);
-	fflush(stdout);
-	pause_here();
+	end_step();
 }
 
 /* The monotonic clock in milliseconds, for the connect deadline. */
@@ -458,6 +469,12 @@ main(int argc, char *argv[])
 	int first = -1;		/* 1: this side closes first, 0: the peer does, -1: the default */
 	uint16_t port;
 	int opt, cfd;
+
+	/*
+	 * A reader that has gone (tcp_states HOST PORT | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((opt = getopt(argc, argv, "+lpawr")) != -1) {
 		switch (opt) {

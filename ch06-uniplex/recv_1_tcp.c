@@ -306,12 +306,12 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 }
 /* end canon: format_peer */
 
+/* canon: is_per_connection (see CONTRIBUTING.md) */
 /*
  * Errors that accept reports for one connection, not for the listening socket:
  * a client that reset while queued (ECONNABORTED), a firewall's veto (EPERM),
  * and the network errors Linux passes on from the new socket (accept(2)).  The
- * server goes on with the next client.  Anything else (EMFILE, ENOBUFS, ENOMEM,
- * EBADF, ...) would fail again at once: that is the server's end.
+ * server goes on with the next client.
  */
 static int
 is_per_connection(int error)
@@ -332,6 +332,7 @@ is_per_connection(int error)
 		return 0;
 	}
 }
+/* end canon: is_per_connection */
 
 /*
  * Copies the client's stream to stdout as it arrives, counting the bytes in
@@ -418,6 +419,10 @@ main(int argc, char *argv[])
 			if (error == EINTR || error == EAGAIN)
 				continue;
 			warn("accept");
+			/*
+			 * Anything else (EMFILE, ENOBUFS, ENOMEM, EBADF, ...) would
+			 * fail again at once: that is the server's end.
+			 */
 			if (!is_per_connection(error))
 				status = EX_OSERR;
 			continue;

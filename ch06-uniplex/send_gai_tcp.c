@@ -98,13 +98,15 @@ connect_within(int cfd, const struct addrinfo *ai, int ms)
 }
 
 /*
- * Connects to the first address of LIST that accepts within SECONDS.  Returns
- * the socket, or -1 with errno, *failed and WHERE describing the last
- * address's failure.
+ * Connects to the first address of LIST that accepts within SECONDS: each
+ * address gets its own deadline (connect_within), so one that drops SYNs
+ * cannot eat the time of the next; the canon connect_any waits as long as the
+ * kernel retries, hence another name.  Returns the socket, or -1 with errno,
+ * *failed and WHERE describing the last address's failure.
  */
 static int
-connect_any(const struct addrinfo *list, int seconds, const char **failed, char *where,
-    size_t wherelen)
+connect_any_within(const struct addrinfo *list, int seconds, const char **failed,
+    char *where, size_t wherelen)
 {
 	int saved = 0;
 
@@ -146,9 +148,13 @@ connect_exit_status(const char *failed, int error)
 	return EX_UNAVAILABLE;
 }
 
-/* -t SECONDS: a decimal 1..3600, as strict as parse_port.  Returns 0, or -1. */
+/* canon: parse_seconds (see CONTRIBUTING.md) */
+/*
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
+ */
 static int
-parse_seconds(const char *text, int *seconds)
+parse_seconds(const char *text, int max, int *seconds)
 {
 	char *end;
 	long value;
@@ -157,11 +163,12 @@ parse_seconds(const char *text, int *seconds)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
 		return -1;
 	*seconds = (int)value;
 	return 0;
 }
+/* end canon: parse_seconds */
 
 static int
 usage(const char *prog)
@@ -271,7 +278,7 @@ main(int argc, char *argv[])
 
 	/* "+": options only before HOST, so a MESSAGE may start with "-". */
 	while ((opt = getopt(argc, argv, "+t:")) != -1) {
-		if (opt != 't' || parse_seconds(optarg, &seconds) == -1)
+		if (opt != 't' || parse_seconds(optarg, 3600, &seconds) == -1)
 			return usage(argv[0]);
 	}
 	/* Port 0 names no service: a connection to it can only fail. */
@@ -288,7 +295,7 @@ main(int argc, char *argv[])
 		errx(gai_exit_status(rc), "%s: %s", host, gai_strerror(rc));
 
 	/* IPv6 first when HOST has both (RFC 6724 order); the next address if one fails. */
-	cfd = connect_any(list, seconds, &failed, where, sizeof where);
+	cfd = connect_any_within(list, seconds, &failed, where, sizeof where);
 	freeaddrinfo(list);
 	if (cfd == -1)
 		err(connect_exit_status(failed, errno), "%s %s port %s", failed, where, service);

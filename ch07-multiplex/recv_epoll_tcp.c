@@ -271,6 +271,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 }
 /* end canon: format_peer */
 
+/* canon: is_per_connection (see CONTRIBUTING.md) */
 /*
  * Errors that accept reports for one connection, not for the listening socket:
  * a client that reset while queued (ECONNABORTED), a firewall's veto (EPERM),
@@ -296,6 +297,7 @@ is_per_connection(int error)
 		return 0;
 	}
 }
+/* end canon: is_per_connection */
 
 /* canon: write_all (see CONTRIBUTING.md) */
 /* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
@@ -317,10 +319,12 @@ write_all(int fd, const char *buf, size_t len)
 }
 /* end canon: write_all */
 
+/* canon: report (see CONTRIBUTING.md) */
 /*
  * Writes one report to stdout: the line that FMT makes, then, when DATA is not
  * NULL, its LEN bytes (LEN <= DATA_MAX) and a newline.  All of it in one write:
- * see REPORT_MAX.  Returns 0, or -1 with errno set.
+ * see REPORT_MAX.  Returns 0, or -1 with errno set.  Needs write_all, and
+ * REPORT_MAX and DATA_MAX defined.
  */
 static int __attribute__((format(printf, 3, 4)))
 report(const char *data, size_t len, const char *fmt, ...)
@@ -345,14 +349,16 @@ report(const char *data, size_t len, const char *fmt, ...)
 	}
 	return write_all(STDOUT_FILENO, buf, used);
 }
+/* end canon: report */
 
+/* canon: shed_connection (see CONTRIBUTING.md) */
 /*
  * accept failed with EMFILE or ENFILE: the connection stays queued and the
  * listening socket stays readable, so polling again would spin.  The reserve
  * descriptor (/dev/null, opened at the start) is given up for a moment to
  * accept the connection and close it at once, then taken back.  The client sees
  * its connection closed instead of hanging in the queue.  Returns 0, or -1 when
- * there is no reserve.
+ * there is no reserve.  Needs format_peer, PEER_MAX and report.
  */
 static int
 shed_connection(int lfd, int *spare, int error)
@@ -375,7 +381,7 @@ shed_connection(int lfd, int *spare, int error)
 	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
-
+/* end canon: shed_connection */
 
 /* What a multiplexing server keeps for each client. */
 struct client {
@@ -384,6 +390,7 @@ struct client {
 	char peer[PEER_MAX];
 };
 
+/* canon: take_connection (see CONTRIBUTING.md) */
 /* What take_connection returns when it gives no connection. */
 enum { TAKE_EMPTY = -1, TAKE_LOST = -2, TAKE_FAILED = -3 };
 
@@ -393,7 +400,7 @@ enum { TAKE_EMPTY = -1, TAKE_LOST = -2, TAKE_FAILED = -3 };
  * PEER.  Returns its descriptor, or TAKE_EMPTY when the queue is empty,
  * TAKE_LOST when this connection is gone (reset while queued, or shed for lack
  * of descriptors: try the next), TAKE_FAILED when the server cannot go on
- * (warned).
+ * (warned).  Needs format_peer, is_per_connection and shed_connection.
  */
 static int
 take_connection(int lfd, int *spare, char *peer, size_t peerlen)
@@ -422,15 +429,18 @@ take_connection(int lfd, int *spare, char *peer, size_t peerlen)
 	warn("accept");
 	return TAKE_FAILED;
 }
+/* end canon: take_connection */
 
+/* canon: read_and_report (see CONTRIBUTING.md) */
 /*
  * Reads what a ready client has sent and reports it.  One recv per readiness,
  * not a loop until EAGAIN: a client that sends without pause must not starve
  * the others.  Returns 1 while the connection goes on, 0 when it has ended (EOF
- * or an error, reported: close it), -1 when stdout failed.
+ * or an error, reported: close it), -1 when stdout failed.  Needs report,
+ * DATA_MAX, and a struct client with fd, total and peer.
  */
 static int
-read_client(struct client *c)
+read_and_report(struct client *c)
 {
 	char buf[DATA_MAX];
 	ssize_t n = recv(c->fd, buf, sizeof buf, 0);
@@ -447,6 +457,7 @@ read_client(struct client *c)
 	return report(NULL, 0, "Reset %s (%ju bytes): %s", c->peer, c->total,
 	    strerror(errno)) == -1 ? -1 : 0;
 }
+/* end canon: read_and_report */
 
 /*
  * Every client is also on a list: the epoll set gives back the pointer we
@@ -459,10 +470,11 @@ struct node {
 };
 
 /*
- * Registers a client, level-triggered: read_client reads once per wakeup, and
- * epoll reports the socket again while data remains (edge-triggered would
- * oblige us to read until EAGAIN, or lose the rest until the next packet).
- * EPOLLHUP and EPOLLERR are always reported.  Returns 0, or -1 with errno set.
+ * Registers a client, level-triggered: read_and_report reads once per
+ * wakeup, and epoll reports the socket again while data remains
+ * (edge-triggered would oblige us to read until EAGAIN, or lose the rest
+ * until the next packet).  EPOLLHUP and EPOLLERR are always reported.
+ * Returns 0, or -1 with errno set.
  */
 static int
 add_client(int epfd, struct node **head, int cfd, const char *peer)
@@ -595,7 +607,7 @@ main(int argc, char *argv[])
 				continue;
 			}
 			/* EPOLLIN, EPOLLHUP or EPOLLERR: recv tells which. */
-			rc = read_client(&c->c);
+			rc = read_and_report(&c->c);
 			if (rc == -1)
 				status = EX_IOERR;
 			else if (rc == 0)

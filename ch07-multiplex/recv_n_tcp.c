@@ -296,6 +296,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 }
 /* end canon: format_peer */
 
+/* canon: is_per_connection (see CONTRIBUTING.md) */
 /*
  * Errors that accept reports for one connection, not for the listening socket:
  * a client that reset while queued (ECONNABORTED), a firewall's veto (EPERM),
@@ -321,6 +322,7 @@ is_per_connection(int error)
 		return 0;
 	}
 }
+/* end canon: is_per_connection */
 
 /* canon: write_all (see CONTRIBUTING.md) */
 /* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
@@ -342,10 +344,12 @@ write_all(int fd, const char *buf, size_t len)
 }
 /* end canon: write_all */
 
+/* canon: report (see CONTRIBUTING.md) */
 /*
  * Writes one report to stdout: the line that FMT makes, then, when DATA is not
  * NULL, its LEN bytes (LEN <= DATA_MAX) and a newline.  All of it in one write:
- * see REPORT_MAX.  Returns 0, or -1 with errno set.
+ * see REPORT_MAX.  Returns 0, or -1 with errno set.  Needs write_all, and
+ * REPORT_MAX and DATA_MAX defined.
  */
 static int __attribute__((format(printf, 3, 4)))
 report(const char *data, size_t len, const char *fmt, ...)
@@ -370,14 +374,16 @@ report(const char *data, size_t len, const char *fmt, ...)
 	}
 	return write_all(STDOUT_FILENO, buf, used);
 }
+/* end canon: report */
 
+/* canon: shed_connection (see CONTRIBUTING.md) */
 /*
  * accept failed with EMFILE or ENFILE: the connection stays queued and the
  * listening socket stays readable, so polling again would spin.  The reserve
  * descriptor (/dev/null, opened at the start) is given up for a moment to
  * accept the connection and close it at once, then taken back.  The client sees
  * its connection closed instead of hanging in the queue.  Returns 0, or -1 when
- * there is no reserve.
+ * there is no reserve.  Needs format_peer, PEER_MAX and report.
  */
 static int
 shed_connection(int lfd, int *spare, int error)
@@ -400,6 +406,7 @@ shed_connection(int lfd, int *spare, int error)
 	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
+/* end canon: shed_connection */
 
 /*
  * The child's whole life: copy the client's stream into reports until EOF or
@@ -467,9 +474,13 @@ become_child(int lfd, int spare, pid_t parent, const sigset_t *waitmask)
 	sigprocmask(SIG_SETMASK, waitmask, NULL);
 }
 
-/* -t SECONDS: a decimal 1..IDLE_SECONDS_MAX, as strict as parse_port.  Returns 0, or -1. */
+/* canon: parse_seconds (see CONTRIBUTING.md) */
+/*
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
+ */
 static int
-parse_seconds(const char *text, int *seconds)
+parse_seconds(const char *text, int max, int *seconds)
 {
 	char *end;
 	long value;
@@ -478,11 +489,12 @@ parse_seconds(const char *text, int *seconds)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > IDLE_SECONDS_MAX)
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
 		return -1;
 	*seconds = (int)value;
 	return 0;
 }
+/* end canon: parse_seconds */
 
 static int
 usage(const char *prog)
@@ -503,7 +515,7 @@ main(int argc, char *argv[])
 	pid_t self;
 
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt != 't' || parse_seconds(optarg, &idle_seconds) == -1)
+		if (opt != 't' || parse_seconds(optarg, IDLE_SECONDS_MAX, &idle_seconds) == -1)
 			return usage(argv[0]);
 	}
 	if (argc - optind != 1 || parse_port(argv[optind], &port) == -1)

@@ -270,6 +270,7 @@ format_peer(const struct sockaddr_storage *ss, socklen_t sslen, char *out, size_
 }
 /* end canon: format_peer */
 
+/* canon: is_per_connection (see CONTRIBUTING.md) */
 /*
  * Errors that accept reports for one connection, not for the listening socket:
  * a client that reset while queued (ECONNABORTED), a firewall's veto (EPERM),
@@ -295,6 +296,7 @@ is_per_connection(int error)
 		return 0;
 	}
 }
+/* end canon: is_per_connection */
 
 /* canon: write_all (see CONTRIBUTING.md) */
 /* write can be short (a signal, a full disk): loop.  Returns 0, or -1 with errno set. */
@@ -316,10 +318,12 @@ write_all(int fd, const char *buf, size_t len)
 }
 /* end canon: write_all */
 
+/* canon: report (see CONTRIBUTING.md) */
 /*
  * Writes one report to stdout: the line that FMT makes, then, when DATA is not
  * NULL, its LEN bytes (LEN <= DATA_MAX) and a newline.  All of it in one write:
- * see REPORT_MAX.  Returns 0, or -1 with errno set.
+ * see REPORT_MAX.  Returns 0, or -1 with errno set.  Needs write_all, and
+ * REPORT_MAX and DATA_MAX defined.
  */
 static int __attribute__((format(printf, 3, 4)))
 report(const char *data, size_t len, const char *fmt, ...)
@@ -344,14 +348,16 @@ report(const char *data, size_t len, const char *fmt, ...)
 	}
 	return write_all(STDOUT_FILENO, buf, used);
 }
+/* end canon: report */
 
+/* canon: shed_connection (see CONTRIBUTING.md) */
 /*
  * accept failed with EMFILE or ENFILE: the connection stays queued and the
  * listening socket stays readable, so polling again would spin.  The reserve
  * descriptor (/dev/null, opened at the start) is given up for a moment to
  * accept the connection and close it at once, then taken back.  The client sees
  * its connection closed instead of hanging in the queue.  Returns 0, or -1 when
- * there is no reserve.
+ * there is no reserve.  Needs format_peer, PEER_MAX and report.
  */
 static int
 shed_connection(int lfd, int *spare, int error)
@@ -374,7 +380,7 @@ shed_connection(int lfd, int *spare, int error)
 	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
-
+/* end canon: shed_connection */
 
 /* What a multiplexing server keeps for each client. */
 struct client {
@@ -383,6 +389,7 @@ struct client {
 	char peer[PEER_MAX];
 };
 
+/* canon: take_connection (see CONTRIBUTING.md) */
 /* What take_connection returns when it gives no connection. */
 enum { TAKE_EMPTY = -1, TAKE_LOST = -2, TAKE_FAILED = -3 };
 
@@ -392,7 +399,7 @@ enum { TAKE_EMPTY = -1, TAKE_LOST = -2, TAKE_FAILED = -3 };
  * PEER.  Returns its descriptor, or TAKE_EMPTY when the queue is empty,
  * TAKE_LOST when this connection is gone (reset while queued, or shed for lack
  * of descriptors: try the next), TAKE_FAILED when the server cannot go on
- * (warned).
+ * (warned).  Needs format_peer, is_per_connection and shed_connection.
  */
 static int
 take_connection(int lfd, int *spare, char *peer, size_t peerlen)
@@ -421,15 +428,18 @@ take_connection(int lfd, int *spare, char *peer, size_t peerlen)
 	warn("accept");
 	return TAKE_FAILED;
 }
+/* end canon: take_connection */
 
+/* canon: read_and_report (see CONTRIBUTING.md) */
 /*
  * Reads what a ready client has sent and reports it.  One recv per readiness,
  * not a loop until EAGAIN: a client that sends without pause must not starve
  * the others.  Returns 1 while the connection goes on, 0 when it has ended (EOF
- * or an error, reported: close it), -1 when stdout failed.
+ * or an error, reported: close it), -1 when stdout failed.  Needs report,
+ * DATA_MAX, and a struct client with fd, total and peer.
  */
 static int
-read_client(struct client *c)
+read_and_report(struct client *c)
 {
 	char buf[DATA_MAX];
 	ssize_t n = recv(c->fd, buf, sizeof buf, 0);
@@ -446,6 +456,7 @@ read_client(struct client *c)
 	return report(NULL, 0, "Reset %s (%ju bytes): %s", c->peer, c->total,
 	    strerror(errno)) == -1 ? -1 : 0;
 }
+/* end canon: read_and_report */
 
 /*
  * select against poll, concretely:
@@ -542,7 +553,7 @@ serve_ready(struct clients *cs, const fd_set *ready)
 			i++;
 			continue;
 		}
-		rc = read_client(&cs->v[i]);
+		rc = read_and_report(&cs->v[i]);
 		if (rc == -1)
 			return EX_IOERR;
 		if (rc == 0)

@@ -55,10 +55,12 @@ parse_port(const char *text, uint16_t *port)
 }
 /* end canon: parse_port */
 
+/* canon: connect_any (see CONTRIBUTING.md) */
 /*
  * Connects to the first address of LIST that accepts.  Returns the socket, or
  * -1 with errno, *failed and WHERE describing the last address's failure.
- * No signal handler is installed, so connect is never interrupted (EINTR).
+ * For programs that install no signal handler: connect is never interrupted
+ * (EINTR) there, so it is not retried.
  */
 static int
 connect_any(const struct addrinfo *list, const char **failed, char *where, size_t wherelen)
@@ -86,6 +88,7 @@ connect_any(const struct addrinfo *list, const char **failed, char *where, size_
 	errno = saved;
 	return -1;
 }
+/* end canon: connect_any */
 
 /* canon: send_all (see CONTRIBUTING.md) */
 /*

@@ -69,10 +69,12 @@ parse_port(const char *text, uint16_t *port)
 }
 /* end canon: parse_port */
 
+/* canon: connect_any (see CONTRIBUTING.md) */
 /*
  * Connects to the first address of LIST that accepts.  Returns the socket, or
  * -1 with errno, *failed and WHERE describing the last address's failure.
- * No signal handler is installed, so connect is never interrupted (EINTR).
+ * For programs that install no signal handler: connect is never interrupted
+ * (EINTR) there, so it is not retried.
  */
 static int
 connect_any(const struct addrinfo *list, const char **failed, char *where, size_t wherelen)
@@ -100,6 +102,7 @@ connect_any(const struct addrinfo *list, const char **failed, char *where, size_
 	errno = saved;
 	return -1;
 }
+/* end canon: connect_any */
 
 /*
  * Binds and listens on the first address of LIST that takes it.  An IPv6

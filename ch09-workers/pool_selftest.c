@@ -5,7 +5,7 @@
  * out:   "CASE: ok" and what was checked; on a failed check, a message on stderr
  * exit:  0 the check passed, 64 usage or unknown CASE, 69 the case cannot be provoked
  *        here (init-fails when thread creation does not fail), 70 a check failed,
- *        71 memory or threads ran out, 74 stdout
+ *        71 memory or threads ran out, 74 stdout failed (a closed pipe included)
  * try:   ./pool_selftest list; ./pool_selftest exactly-once
  * text:  chapter 9, "Scheduling" (the sketch's tsq_* / wp_* calls, made robust)
  * build: cc -pthread -o pool_selftest pool_selftest.c worker_pool.c
@@ -18,6 +18,7 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -790,6 +791,12 @@ int
 main(int argc, char *argv[])
 {
 	const size_t ncases = sizeof cases / sizeof cases[0];
+
+	/*
+	 * A reader that has gone (pool_selftest list | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CASE   (%s list: the cases)\n", argv[0], argv[0]);

@@ -24,12 +24,11 @@
  * what that client had sent by then, closes it, joins the workers, frees
  * everything and exits 0.
  */
-#define _GNU_SOURCE	/* accept4, pipe2, signalfd and struct addrinfo are not in C17 */
+#define _GNU_SOURCE	/* accept4, pipe2 and signalfd are not in C17 */
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -234,61 +233,63 @@ serve(void *arg)
 	free(c);
 }
 
+/* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
- * One AF_INET6 socket on :: also accepts IPv4 clients (as ::ffff:a.b.c.d)
- * when IPV6_V6ONLY is 0, whose default comes from a sysctl: so it is set.
- * glibc lists 0.0.0.0 before :: for a passive lookup, so the IPv6 entry is
- * looked for first; the IPv4 one serves only when the kernel has no IPv6.
- * Returns the listening socket, or -1 with errno set and *WHAT naming the call.
+ * One socket for both families: AF_INET6 on :: with IPV6_V6ONLY off accepts
+ * IPv4 clients too, as ::ffff:a.b.c.d (the option's default comes from the
+ * net.ipv6.bindv6only sysctl, so it is cleared explicitly).  IPv4 alone only
+ * when the kernel has no IPv6 (EAFNOSUPPORT).  SO_REUSEADDR lets a restarted
+ * server bind while connections of the last run sit in TIME_WAIT.  The socket
+ * is non-blocking: a client that resets between the wait and accept must not
+ * leave the server blocked in accept.  BACKLOG is how many connections the
+ * kernel completes before we accept them (listen caps it at
+ * net.core.somaxconn).  Returns the listening socket, or -1 with errno set
+ * and *WHAT naming the call that failed.
  */
 static int
-open_listener(const struct addrinfo *res, const char **what)
+open_tcp_server(uint16_t port, int backlog, const char **what)
 {
-	static const int families[] = { AF_INET6, AF_INET };
-	int sd = -1, family = AF_UNSPEC, zero = 0, one = 1, saved;
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	const struct sockaddr *sa = (const struct sockaddr *)&sin6;
+	socklen_t salen = sizeof sin6;
+	const int on = 1, off = 0;
+	int sd, saved;
 
 	*what = "socket";
-	errno = EAFNOSUPPORT;
-	for (size_t f = 0; f < sizeof families / sizeof families[0] && sd == -1; f++) {
-		for (const struct addrinfo *ai = res; ai != NULL && sd == -1; ai = ai->ai_next) {
-			if (ai->ai_family != families[f])
-				continue;
-			/* Non-blocking: a client gone between poll and accept must not stall the loop. */
-			sd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    ai->ai_protocol);
-			if (sd == -1)
-				continue;
-			family = ai->ai_family;
-			if (family == AF_INET6 &&
-			    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) == -1) {
-				*what = "setsockopt IPV6_V6ONLY";
-				goto fail;
-			}
-			/* A restarted server can bind while old connections sit in TIME_WAIT. */
-			if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1) {
-				*what = "setsockopt SO_REUSEADDR";
-				goto fail;
-			}
-			if (bind(sd, ai->ai_addr, ai->ai_addrlen) == -1) {
-				*what = family == AF_INET6 ? "bind [::]" : "bind 0.0.0.0";
-				goto fail;
-			}
-		}
+	sd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sd == -1 && errno == EAFNOSUPPORT) {
+		sa = (const struct sockaddr *)&sin;
+		salen = sizeof sin;
+		sd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	}
 	if (sd == -1)
 		return -1;
-	if (listen(sd, SOMAXCONN) == -1) {
-		*what = "listen";
+	*what = "setsockopt IPV6_V6ONLY";
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(sd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == -1)
 		goto fail;
-	}
+	*what = "setsockopt SO_REUSEADDR";
+	if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		goto fail;
+	*what = "bind";
+	if (bind(sd, sa, salen) == -1)
+		goto fail;
+	*what = "listen";
+	if (listen(sd, backlog) == -1)
+		goto fail;
 	return sd;
-
 fail:
 	saved = errno;
 	close(sd);
 	errno = saved;
 	return -1;
 }
+/* end canon: tcp_listener */
 
 /* canon: say_listening (see CONTRIBUTING.md) */
 /*
@@ -357,41 +358,13 @@ hand_over(struct thread_safe_queue *q, int cfd, int stopfd, int session_seconds,
 	}
 }
 
-/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/* canon: parse_seconds (see CONTRIBUTING.md) */
 /*
- * The one table from a getaddrinfo/getnameinfo error to an exit status (see
- * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
- * cannot be reached or answered "try again" (75); the system ran out of
- * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
- * family we asked for wrongly (70).
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
  */
 static int
-gai_exit_status(int rc)
-{
-	switch (rc) {
-	case EAI_NONAME:
-	case EAI_FAIL:
-#ifdef EAI_NODATA
-	case EAI_NODATA:
-#endif
-#ifdef EAI_ADDRFAMILY
-	case EAI_ADDRFAMILY:
-#endif
-		return EX_NOHOST;
-	case EAI_AGAIN:
-		return EX_TEMPFAIL;
-	case EAI_MEMORY:
-	case EAI_SYSTEM:
-		return EX_OSERR;
-	default:
-		return EX_SOFTWARE;
-	}
-}
-/* end canon: gai_exit_status */
-
-/* -t SECONDS: a decimal 1..SESSION_MAX, as strict as parse_port.  Returns 0, or -1. */
-static int
-parse_seconds(const char *text, int *seconds)
+parse_seconds(const char *text, int max, int *seconds)
 {
 	char *end;
 	long value;
@@ -400,11 +373,12 @@ parse_seconds(const char *text, int *seconds)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > SESSION_MAX)
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
 		return -1;
 	*seconds = (int)value;
 	return 0;
 }
+/* end canon: parse_seconds */
 
 static int
 usage(const char *prog)
@@ -417,13 +391,7 @@ usage(const char *prog)
 int
 main(int argc, char *argv[])
 {
-	const struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	};
 	const struct sigaction ignore = { .sa_handler = SIG_IGN };
-	struct addrinfo *res;
 	struct thread_safe_queue *q;
 	struct worker_pool *p;
 	struct pollfd pfd[2];
@@ -433,10 +401,10 @@ main(int argc, char *argv[])
 	uint16_t port;
 	size_t workers;
 	struct log_limit refusals = { 0 };
-	int lfd, sigfd, stop[2], rc, saved, opt, session_seconds = SESSION_SECONDS;
+	int lfd, sigfd, stop[2], rc, opt, session_seconds = SESSION_SECONDS;
 
 	while ((opt = getopt(argc, argv, "t:")) != -1) {
-		if (opt != 't' || parse_seconds(optarg, &session_seconds) == -1)
+		if (opt != 't' || parse_seconds(optarg, SESSION_MAX, &session_seconds) == -1)
 			return usage(argv[0]);
 	}
 	if (argc - optind != 2 || parse_port(argv[optind], &port) == -1 ||
@@ -462,19 +430,10 @@ main(int argc, char *argv[])
 	if (sigfd == -1)
 		err(EX_OSERR, "signalfd");
 
-	rc = getaddrinfo(NULL, argv[optind], &hints, &res);
-	if (rc != 0) {
-		if (rc == EAI_SYSTEM)
-			err(EX_OSERR, "getaddrinfo");
-		errx(gai_exit_status(rc), "getaddrinfo: %s", gai_strerror(rc));
-	}
-	lfd = open_listener(res, &what);
-	saved = errno;
-	freeaddrinfo(res);
-	if (lfd == -1) {
-		errno = saved;
+	/* The most the kernel allows: a burst of clients must not find the queue full. */
+	lfd = open_tcp_server(port, SOMAXCONN, &what);
+	if (lfd == -1)
 		err(EX_OSERR, "%s port %u", what, (unsigned int)port);
-	}
 
 	/*
 	 * Closing stop[1] is the broadcast that tells every worker to finish:

@@ -5,13 +5,15 @@
  * out:   the numbers 1 to 6, one a line, each exactly once, in the order the two
  *        workers happen to finish them; jobs leave the queue oldest first, so a number
  *        k is never printed before at least k-2 others (e.g. 1 3 2 5 6 4, never 6 first)
- * exit:  0 ok, 64 usage, 71 the pool could not be made (memory, threads), 74 stdout
+ * exit:  0 ok, 64 usage, 71 the pool could not be made (memory, threads), 74 stdout failed
+ *        (a closed pipe included)
  * try:   ./worker_demo      (run it a few times: the order changes, the numbers do not)
  * text:  chapter 9, "Scheduling"
  * build: cc -pthread -o worker_demo worker_demo.c worker_pool.c
  */
 #define _GNU_SOURCE	/* -std=c17 asks for ISO C only; the pool is POSIX threads */
 #include <err.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -38,6 +40,12 @@ main(int argc, char *argv[])
 	struct thread_safe_queue *q;
 	struct worker_pool *p;
 	int rc;
+
+	/*
+	 * A reader that has gone (worker_demo | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", argv[0]);

@@ -70,14 +70,14 @@ int tsq_add_job(struct thread_safe_queue *q, tsq_job_fn *fn, void *arg);
 int tsq_destroy(struct thread_safe_queue *q);
 
 /*
- * Starts WORKERS threads that take jobs from Q, oldest first, and returns
- * the pool, or NULL with errno set.  Either all of them start or none is
- * left running: when pthread_create fails part way, the threads already
- * made are stopped and joined before any of them has run a job, and errno
- * is its error (EAGAIN).  EINVAL for 0 workers or for a count whose thread table would not
- * fit in a size_t, EBUSY when Q already feeds a pool, ENOMEM.
- * Threads inherit the caller's signal mask: block signals first if the
- * workers must not receive them.
+ * Starts WORKERS threads that take jobs from Q, oldest first, and returns the
+ * pool, or NULL with errno set.  Either all of them start or none is left
+ * running: when pthread_create fails part way, the threads already made are
+ * stopped and joined before any of them has run a job, and errno is its error
+ * (EAGAIN).  EINVAL for 0 workers or for a count whose thread table would not
+ * fit in a size_t, EBUSY when Q already feeds a pool, ENOMEM.  Threads
+ * inherit the caller's signal mask: block signals first if the workers must
+ * not receive them.
  */
 worker_pool wp_init(size_t workers, thread_safe_queue q);
 

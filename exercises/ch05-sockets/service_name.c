@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,38 @@ parse_port(const char *text, uint16_t *port)
 }
 /* end canon: parse_port */
 
+/* canon: gai_exit_status (see CONTRIBUTING.md) */
+/*
+ * The one table from a getaddrinfo/getnameinfo error to an exit status (see
+ * CONTRIBUTING.md): the name does not resolve, now or ever (68); the resolver
+ * cannot be reached or answered "try again" (75); the system ran out of
+ * something (71, errno set for EAI_SYSTEM); anything else is a flag or a
+ * family we asked for wrongly (70).
+ */
+static int
+gai_exit_status(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME:
+	case EAI_FAIL:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return EX_NOHOST;
+	case EAI_AGAIN:
+		return EX_TEMPFAIL;
+	case EAI_MEMORY:
+	case EAI_SYSTEM:
+		return EX_OSERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+/* end canon: gai_exit_status */
+
 int
 main(int argc, char *argv[])
 {
@@ -53,6 +86,12 @@ main(int argc, char *argv[])
 	char serv[NI_MAXSERV], number[sizeof "65535"];
 	uint16_t port;
 	int flags = 0, rc;
+
+	/*
+	 * A reader that has gone (service_name 80 | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2 || argc > 3 || parse_port(argv[1], &port) == -1) {
 		fprintf(stderr, "usage: %s PORT [tcp|udp]   (PORT a decimal number 0..65535)\n",
@@ -73,20 +112,11 @@ main(int argc, char *argv[])
 	/* No host buffer: only the service is looked up, so no DNS query is made. */
 	rc = getnameinfo((const struct sockaddr *)&sin6, sizeof sin6, NULL, 0, serv, sizeof serv,
 	    flags);
-	switch (rc) {
-	case 0:
-		break;
-	case EAI_AGAIN:
-		errx(EX_TEMPFAIL, "getnameinfo: %s", gai_strerror(rc));
-	case EAI_MEMORY:
-		errx(EX_OSERR, "getnameinfo: %s", gai_strerror(rc));
-	case EAI_SYSTEM:
+	if (rc == EAI_SYSTEM)
 		err(EX_OSERR, "getnameinfo");
-	case EAI_NONAME:
-		errx(EX_NOHOST, "port %u: %s", (unsigned int)port, gai_strerror(rc));
-	default:
-		errx(EX_SOFTWARE, "getnameinfo: %s", gai_strerror(rc));
-	}
+	if (rc != 0)
+		errx(gai_exit_status(rc), "port %u: getnameinfo: %s", (unsigned int)port,
+		    gai_strerror(rc));
 
 	/*
 	 * getnameinfo has no NI_NAMEREQD for services: a port that the database

@@ -13,6 +13,7 @@
 #include <err.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -42,6 +43,12 @@ static const struct {
 int
 main(int argc, char *argv[])
 {
+	/*
+	 * A reader that has gone (sockaddr_sizes | head -1) makes a write to stdout fail
+	 * with EPIPE, which is reported (74), instead of killing us without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
 	if (argc != 1) {
 		fprintf(stderr, "usage: %s\n", argv[0]);
 		return EX_USAGE;

@@ -184,6 +184,7 @@ say_listening(int sd)
 }
 /* end canon: say_listening */
 
+/* canon: accept_failure (see CONTRIBUTING.md) */
 /* What to do after accept failed; see accept_failure. */
 enum accept_failure { ACCEPT_RETRY, ACCEPT_PAUSE, ACCEPT_FAIL };
 
@@ -223,7 +224,9 @@ accept_failure(int error)
 		return ACCEPT_FAIL;
 	}
 }
+/* end canon: accept_failure */
 
+/* canon: daytime_line (see CONTRIBUTING.md) */
 /*
  * RFC 867 leaves the format open and asks for one line of printable ASCII.
  * This is the date of e-mail (RFC 5322) in local time:
@@ -250,6 +253,7 @@ daytime_line(char *buf, size_t size)
 	buf[len++] = '\n';
 	return len;
 }
+/* end canon: daytime_line */
 
 /* canon: now_ms (see CONTRIBUTING.md) */
 /* Milliseconds since an arbitrary point, from a clock that never jumps. */

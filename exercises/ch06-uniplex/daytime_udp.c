@@ -183,6 +183,7 @@ say_listening(int sd)
 }
 /* end canon: say_listening */
 
+/* canon: reason_to_ignore (see CONTRIBUTING.md) */
 /*
  * Why a datagram must not be answered, or NULL when it may be.
  *
@@ -206,10 +207,6 @@ say_listening(int sd)
  * (it does not happen on loopback, for one).  A subnet's directed broadcast
  * (192.0.2.255 on 192.0.2.0/24) would need the interface list to be
  * recognized: that one is left to the kernel's martian filter.
- *
- * What no check can prevent: a forged ordinary source still gets one
- * answer of about 60 bytes on the wire for a request of 28 (an empty
- * datagram), a factor of about two.
  */
 static const char *
 reason_to_ignore(const struct sockaddr_storage *ss)
@@ -245,6 +242,7 @@ reason_to_ignore(const struct sockaddr_storage *ss)
 		return "unspecified source";
 	return port < 1024 ? "source port below 1024" : NULL;
 }
+/* end canon: reason_to_ignore */
 
 /* canon: now_ms (see CONTRIBUTING.md) */
 /* Milliseconds since an arbitrary point, from a clock that never jumps. */
@@ -296,7 +294,8 @@ warnx_limited(struct log_limit *limit, const char *fmt, ...)
 }
 /* end canon: log_limited */
 
-/* One line on stderr for a datagram that gets no answer. */
+/* canon: report_ignored (see CONTRIBUTING.md) */
+/* One line on stderr for a datagram that gets no answer.  Needs log_limited. */
 static void
 report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *why)
 {
@@ -310,7 +309,9 @@ report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *w
 	else
 		warnx_limited(&ignored, "not answering a datagram: %s", why);
 }
+/* end canon: report_ignored */
 
+/* canon: daytime_line (see CONTRIBUTING.md) */
 /*
  * RFC 867 leaves the format open and asks for one line of printable ASCII.
  * This is the date of e-mail (RFC 5322) in local time:
@@ -337,6 +338,7 @@ daytime_line(char *buf, size_t size)
 	buf[len++] = '\n';
 	return len;
 }
+/* end canon: daytime_line */
 
 /*
  * Answers the datagrams waiting on SD, at most BATCH of them, then returns
@@ -348,6 +350,10 @@ daytime_line(char *buf, size_t size)
  * client wrote to, and a client that connected its UDP socket (nc -u does)
  * then drops it; answering from the right address takes IPV6_RECVPKTINFO
  * and sendmsg, which this chapter does not reach.
+ *
+ * What reason_to_ignore cannot prevent: a forged ordinary source still gets
+ * one answer of about 60 bytes on the wire for a request of 28 (an empty
+ * datagram), a factor of about two.
  */
 static int
 answer_waiting(int sd)

@@ -184,6 +184,7 @@ say_listening(int sd)
 }
 /* end canon: say_listening */
 
+/* canon: accept_failure (see CONTRIBUTING.md) */
 /* What to do after accept failed; see accept_failure. */
 enum accept_failure { ACCEPT_RETRY, ACCEPT_PAUSE, ACCEPT_FAIL };
 
@@ -223,6 +224,7 @@ accept_failure(int error)
 		return ACCEPT_FAIL;
 	}
 }
+/* end canon: accept_failure */
 
 /* canon: now_ms (see CONTRIBUTING.md) */
 /* Milliseconds since an arbitrary point, from a clock that never jumps. */

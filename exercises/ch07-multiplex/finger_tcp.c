@@ -20,12 +20,12 @@
  *          other text          "finger: malformed query: give one login name, or nothing."
  *        ~/.plan and ~/.project are shown only when they are regular files owned by the
  *        user that anybody may read (mode o+r, in a home with o+x), opened without
- *        following a symlink (O_NOFOLLOW) and checked with fstat on what was opened;
- *        at most 4096 bytes of each.  Anything that is not
- *        printable ASCII (TAB, space to tilde) is shown as cat -v does (^X, ^?, M-x):
- *        no byte from a .plan, a GECOS field or utmp can drive the client's terminal.
- *        Several clients at once: one child process each (fork), at most 32; more
- *        connections wait in the listen queue.  Nothing on stdout; problems on stderr.
+ *        following a symlink (O_NOFOLLOW) and checked with fstat on what was opened; at
+ *        most 4096 bytes of each.  Anything that is not printable ASCII (TAB, space to
+ *        tilde) is shown as cat -v does (^X, ^?, M-x): no byte from a .plan, a GECOS
+ *        field or utmp can drive the client's terminal.  Several clients at once: one
+ *        child process each (fork), at most 32; more connections wait in the listen
+ *        queue.  Nothing on stdout; problems on stderr.
  * exit:  0 after SIGINT or SIGTERM, 64 usage (arguments, PORT not a decimal 0..65535,
  *        SECONDS not a decimal 1..3600), 71 socket/bind/listen/poll failed (a port in
  *        use, a port below 1024 without privilege)
@@ -149,9 +149,13 @@ parse_port(const char *text, uint16_t *port)
 }
 /* end canon: parse_port */
 
-/* The -t argument: a decimal number of seconds in 1..3600.  Returns 0, or -1. */
+/* canon: parse_seconds (see CONTRIBUTING.md) */
+/*
+ * A number of seconds: a decimal 1..MAX and nothing else, as strict as
+ * parse_port.  Returns 0, or -1 when TEXT is not one.
+ */
 static int
-parse_seconds(const char *text, int *seconds)
+parse_seconds(const char *text, int max, int *seconds)
 {
 	char *end;
 	long value;
@@ -160,11 +164,12 @@ parse_seconds(const char *text, int *seconds)
 		return -1;
 	errno = 0;
 	value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 1 || value > 3600)
+	if (errno != 0 || *end != '\0' || value < 1 || value > max)
 		return -1;
 	*seconds = (int)value;
 	return 0;
 }
+/* end canon: parse_seconds */
 
 /* canon: tcp_listener (see CONTRIBUTING.md) */
 /*
@@ -471,16 +476,15 @@ out_gecos_rest(struct out *o, const struct passwd *pw)
  * Shows NAME in the home directory DIRFD after LABEL, if it is safe to:
  * O_NOFOLLOW refuses a symlink (which could point at /etc/shadow or at
  * another user's mail: the server may run as root); O_NONBLOCK keeps a FIFO
- * from hanging the open; fstat on the descriptor, not stat on the name
- * before opening, checks the very file that will be read (a name can be
- * swapped between a stat and an open).  Only a regular file owned by the
- * user is shown (which also stops a hard link to somebody else's file),
- * and only when anybody may read it (mode o+r, in a home others may enter):
- * the server may run as root, and must not publish what its owner keeps
- * private, as a classic fingerd running as nobody could not; at most
- * FILE_MAX bytes of it.  Returns true when it
- * was shown; a missing or refused file is not told apart (that would say
- * something about the home directory).
+ * from hanging the open; fstat on the descriptor, not stat on the name before
+ * opening, checks the very file that will be read (a name can be swapped
+ * between a stat and an open).  Only a regular file owned by the user is
+ * shown (which also stops a hard link to somebody else's file), and only when
+ * anybody may read it (mode o+r, in a home others may enter): the server may
+ * run as root, and must not publish what its owner keeps private, as a
+ * classic fingerd running as nobody could not; at most FILE_MAX bytes of it.
+ * Returns true when it was shown; a missing or refused file is not told apart
+ * (that would say something about the home directory).
  */
 static bool
 show_file(struct out *o, int dirfd, const char *name, uid_t uid, const char *label)
@@ -870,7 +874,7 @@ main(int argc, char *argv[])
 	int sd, opt, seconds = 10, status = EX_OK;
 
 	while ((opt = getopt(argc, argv, "+t:")) != -1) {
-		if (opt != 't' || parse_seconds(optarg, &seconds) == -1)
+		if (opt != 't' || parse_seconds(optarg, 3600, &seconds) == -1)
 			goto usage;
 	}
 	if (argc - optind != 1 || parse_port(argv[optind], &port) == -1)

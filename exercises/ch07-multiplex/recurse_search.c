@@ -9,7 +9,7 @@
  * exit:  0 found (at once: the other workers stop), 1 no file contains STRING, 2 none found
  *        but something could not be searched (as grep's 2: the "no" is not certain),
  *        64 usage (STRING empty, WORKERS not a number in 1..1024), 66 DIR cannot be opened as
- *        a directory, 71 threads or memory failed, 74 writing stdout failed
+ *        a directory, 71 threads, memory or descriptors ran out, 74 writing stdout failed
  * try:   ./recurse_search /usr/include EAI_ADDRFAMILY      and compare:  grep -rlF EAI_ADDRFAMILY /usr/include
  * text:  chapter 7, exercise 3
  *
@@ -41,9 +41,12 @@
  *   path longer than PATH_MAX is opened a PATH_MAX-sized piece at a time.  A worker keeps one
  *   subdirectory of each directory it reads for itself and opens it from the parent's
  *   descriptor: a chain of N directories costs N opens, not N * N / 2 path lookups.
- * - WORKERS workers can need three descriptors each at once: the soft limit on descriptors is
- *   raised to the hard one, and when even that is too few, fewer workers run (with a note on
- *   stderr), rather than files being skipped with "Too many open files".
+ * - A worker holds at most two descriptors at once (a directory, and a file or a subdirectory
+ *   opened from it): the soft limit on descriptors is raised to the hard one, and when even
+ *   that is too few for WORKERS workers, fewer run (with a note on stderr), rather than files
+ *   being skipped with "Too many open files"; too few for one worker is an error (71).
+ * - A closed pipe on stdout (recurse_search ... | head -0) is EPIPE, reported (74), not a
+ *   death by SIGPIPE: SIGPIPE is ignored.
  * - Workers warn at the same time: each warning is written under stderr's lock, whole.
  */
 #define _GNU_SOURCE	/* memmem, memrchr, sched_getaffinity, O_NOFOLLOW and O_DIRECTORY under -std=c17 */
@@ -55,6 +58,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,6 +72,7 @@
 #define MAX_WORKERS	1024
 #define READ_SIZE	((size_t)256 * 1024)	/* large reads: few system calls per file */
 #define EX_INCOMPLETE	2		/* grep's "error": nothing found, but not everything searched */
+#define WORKER_FDS	2		/* a directory, and a file or a subdirectory opened from it */
 
 struct job {
 	struct job *next;
@@ -89,12 +94,12 @@ struct search {
 	struct job *stack;	/* under lock */
 	unsigned busy;		/* workers holding a job, under lock */
 	bool printed;		/* under lock: the answer is printed once */
+	int ioerr;		/* under lock: errno of the failed write to stdout, 0: none */
 
 	atomic_uint idle;	/* workers waiting for a job: a hint to hand files out */
 	atomic_bool stop;	/* found, or a fatal error: every worker returns */
 	atomic_bool incomplete;	/* a warning was printed */
 	atomic_bool oserr;	/* memory ran out */
-	atomic_bool ioerr;	/* stdout failed */
 };
 
 /*
@@ -184,7 +189,7 @@ found(struct search *s, const char *rel)
 		s->printed = true;
 		/* Flushed now: the answer is out even before the other workers have stopped. */
 		if (printf("%s\n", path) < 0 || fflush(stdout) == EOF)
-			atomic_store(&s->ioerr, true);
+			s->ioerr = errno != 0 ? errno : EIO;
 	}
 	atomic_store(&s->stop, true);
 	pthread_cond_broadcast(&s->more);
@@ -608,14 +613,15 @@ open_descriptors(long limit)
 }
 
 /*
- * How many of WANT workers the descriptor limit lets run: each can hold three at once (two
- * directories and a file).  The soft limit is raised to the hard one first, as far as allowed.
+ * How many of WANT workers the descriptor limit lets run: each holds WORKER_FDS at once.  The
+ * soft limit is raised to the hard one first, as far as allowed.  0 when not even one fits
+ * (*AVAIL and *LIMIT then say why).
  */
 static long
-fit_workers(long want)
+fit_workers(long want, long *avail, long *limit)
 {
 	struct rlimit rl;
-	long avail, fit;
+	long fit;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return want;
@@ -626,17 +632,19 @@ fit_workers(long want)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			rl.rlim_cur = soft;
 	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)(3 * MAX_WORKERS + 64))
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)(WORKER_FDS * MAX_WORKERS + 64))
 		return want;
 	/* Descriptors inherited above the limit count in /proc but take no slot below it. */
-	avail = (long)rl.rlim_cur - open_descriptors((long)rl.rlim_cur);
-	if (avail < 0)
-		avail = 0;
-	fit = avail / 3 > 1 ? avail / 3 : 1;
+	*limit = (long)rl.rlim_cur;
+	*avail = *limit - open_descriptors(*limit);
+	if (*avail < 0)
+		*avail = 0;
+	fit = *avail / WORKER_FDS;
 	if (fit >= want)
 		return want;
-	warnx("%ld free descriptors (limit %ld) are enough for %ld of the %ld workers only",
-	    avail, (long)rl.rlim_cur, fit, want);
+	if (fit > 0)
+		warnx("%ld free descriptors (limit %ld) are enough for %ld of the %ld workers only",
+		    *avail, *limit, fit, want);
 	return fit;
 }
 
@@ -655,8 +663,14 @@ main(int argc, char *argv[])
 		.more = PTHREAD_COND_INITIALIZER,
 	};
 	pthread_t tids[MAX_WORKERS];
-	long nworkers = default_workers(), started;
+	long nworkers = default_workers(), started, avail = 0, limit = 0;
 	int opt, status;
+
+	/*
+	 * A reader that has gone (recurse_search ... | head -0) then makes the write fail
+	 * with EPIPE, reported with 74, instead of killing the process without a word.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	/* "+": options only before DIR, so that a STRING like "-x" needs no -- after DIR. */
 	while ((opt = getopt(argc, argv, "+j:")) != -1) {
@@ -695,7 +709,11 @@ main(int argc, char *argv[])
 		err(EX_NOINPUT, "%s", s.dir);
 	if (!push(&s, "", true, NULL))
 		errx(EX_OSERR, "out of memory");
-	nworkers = fit_workers(nworkers);
+	nworkers = fit_workers(nworkers, &avail, &limit);
+	if (nworkers == 0)
+		errx(EX_OSERR, "%ld free descriptor%s (limit %ld) %s too few for even one worker, "
+		    "which needs %d at once (a directory, and a file or a subdirectory in it)",
+		    avail, avail == 1 ? "" : "s", limit, avail == 1 ? "is" : "are", WORKER_FDS);
 
 	for (started = 0; started < nworkers; started++) {
 		int rc = pthread_create(&tids[started], NULL, worker, &s);
@@ -721,8 +739,10 @@ main(int argc, char *argv[])
 	pthread_cond_destroy(&s.more);
 	pthread_mutex_destroy(&s.lock);
 
-	if (atomic_load(&s.ioerr) || fflush(stdout) == EOF || ferror(stdout))
-		errx(EX_IOERR, "stdout: write failed");
+	if (s.ioerr != 0)
+		errx(EX_IOERR, "stdout: %s", strerror(s.ioerr));
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
 	if (atomic_load(&s.oserr))
 		status = EX_OSERR;
 	else if (s.printed)

@@ -282,7 +282,11 @@ say_listening(int sd)
 }
 /* end canon: say_listening */
 
-/* Room for one more client: both arrays grow together, doubling.  Returns 0, or -1. */
+/* canon: make_room (see CONTRIBUTING.md) */
+/*
+ * Room for one more client: the clients S->cl and the poll set S->pfd (one
+ * entry more, the listener's) grow together, doubling.  Returns 0, or -1.
+ */
 static int
 make_room(struct server *s)
 {
@@ -304,6 +308,7 @@ make_room(struct server *s)
 	s->cap = cap;
 	return 0;
 }
+/* end canon: make_room */
 
 /*
  * Closes client I and moves the last one into its place: the caller must

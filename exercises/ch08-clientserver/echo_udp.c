@@ -181,20 +181,20 @@ say_listening(int sd)
 }
 /* end canon: say_listening */
 
+/* canon: reason_to_ignore (see CONTRIBUTING.md) */
 /*
  * Why a datagram must not be answered, or NULL when it may be.
  *
  * Nobody checks a UDP source address: whoever forges it chooses where our
- * echo goes.  So:
+ * answer goes.  So:
  *  - no answer to a source port below 1024.  The standard services live
- *    there.  A datagram forged "from" port 7 of another echo server makes
- *    us echo it there, and that server echoes it back to us, and so on:
- *    one forged packet keeps two servers busy for ever with no client left,
- *    and a few such loops saturate both hosts and the link between them.
- *    The same loop runs with chargen (19), daytime (13) or any service
- *    that answers whatever arrives.  Real clients send from an ephemeral
- *    port (32768..60999 on Linux).
- *  - no answer to a broadcast or multicast source.  The echo would go to
+ *    there.  A datagram forged "from" port 7 (echo), 13 (daytime) or 19
+ *    (chargen) of another host makes us answer that service, which answers
+ *    us, which answers it: two servers ping-pong for ever with no client
+ *    left, one forged packet starts a loop that never ends, and a few such
+ *    loops saturate both hosts.  Real clients send from an ephemeral port
+ *    (32768..60999 on Linux).
+ *  - no answer to a broadcast or multicast source.  The answer would go to
  *    every host of a network, and any of them may answer back: one
  *    datagram becomes many (amplification).  No host sends from such an
  *    address; only a forger does.  IPv4 clients of the dual-stack socket
@@ -205,11 +205,6 @@ say_listening(int sd)
  * (it does not happen on loopback, for one).  A subnet's directed broadcast
  * (192.0.2.255 on 192.0.2.0/24) would need the interface list to be
  * recognized: that one is left to the kernel's martian filter.
- *
- * What no check can prevent: a forged ordinary source still gets its
- * datagram back, one answer per request and of the same size.  Echo does
- * not amplify, but it does reflect: an attacker can aim traffic at a
- * victim through us.  That is why echo is off on most hosts today.
  */
 static const char *
 reason_to_ignore(const struct sockaddr_storage *ss)
@@ -245,6 +240,7 @@ reason_to_ignore(const struct sockaddr_storage *ss)
 		return "unspecified source";
 	return port < 1024 ? "source port below 1024" : NULL;
 }
+/* end canon: reason_to_ignore */
 
 /* canon: now_ms (see CONTRIBUTING.md) */
 /* Milliseconds since an arbitrary point, from a clock that never jumps. */
@@ -296,7 +292,8 @@ warnx_limited(struct log_limit *limit, const char *fmt, ...)
 }
 /* end canon: log_limited */
 
-/* One line on stderr for a datagram that gets no answer. */
+/* canon: report_ignored (see CONTRIBUTING.md) */
+/* One line on stderr for a datagram that gets no answer.  Needs log_limited. */
 static void
 report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *why)
 {
@@ -310,6 +307,7 @@ report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *w
 	else
 		warnx_limited(&ignored, "not answering a datagram: %s", why);
 }
+/* end canon: report_ignored */
 
 /*
  * Echoes the datagrams waiting on SD, at most BATCH of them, then returns
@@ -321,6 +319,11 @@ report_ignored(const struct sockaddr_storage *ss, socklen_t sslen, const char *w
  * client wrote to, and a client that connected its UDP socket (nc -u does)
  * then drops it; answering from the right address takes IPV6_RECVPKTINFO
  * and sendmsg, which this chapter does not reach.
+ *
+ * What reason_to_ignore cannot prevent: a forged ordinary source still gets
+ * its datagram back, one answer per request and of the same size.  Echo does
+ * not amplify, but it does reflect: an attacker can aim traffic at a victim
+ * through us.  That is why echo is off on most hosts today.
  */
 static int
 answer_waiting(int sd)

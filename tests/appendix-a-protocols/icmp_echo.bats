@@ -115,3 +115,16 @@ agrees_with_ping() {
 		[[ $stderr == *"-i takes"* ]]
 	done
 }
+
+@test "icmp_echo: stdout a closed pipe is exit 74 with a message, not a death by SIGPIPE" {
+	# The pipe's read end is closed before the program starts, and SIGPIPE put back to its
+	# default (Python ignores it, and an ignored signal stays ignored across exec).
+	run --separate-stderr in_ns '0 2147483647' '
+		exec "$1" -c "import os, signal, sys
+r, w = os.pipe(); os.close(r); os.dup2(w, 1); os.close(w)
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])" "$ICMP_ECHO" -c 1 127.0.0.1' "$PYTHON"
+	[ "$status" -ne 141 ] || fail "icmp_echo died of SIGPIPE (141) with stdout a closed pipe; stderr: '$stderr'"
+	[ "$status" -eq 74 ] || fail "icmp_echo with stdout a closed pipe: expected 74, got $status; stderr: '$stderr'"
+	[[ $stderr == *stdout* ]] || fail "icmp_echo exited 74 but its message does not name stdout: '$stderr'"
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # The shared helpers (CONTRIBUTING.md, "Canonical helpers"): every marked copy in
-# a program is byte-identical to canon/NAME.c, and no program defines a canon's
-# function outside a marked copy.  tests/lib/canon_check.py does the comparing;
-# the fixtures below prove that it catches a drifted copy, a bad marker and an
-# unmarked copy.  Seconds.
+# a program is byte-identical to canon/NAME.c, no program defines a canon's
+# function outside a marked copy, and none writes an EAI_* table of its own.
+# tests/lib/canon_check.py does the comparing; the fixtures below prove that it
+# catches a drifted copy, a bad marker, an unmarked copy and an inline table.
+# Seconds.
 load ../helper
 
 CHECK=$NETPROG_TOP/tests/lib/canon_check.py
@@ -75,4 +76,42 @@ $output"
 	run "$PYTHON" "$CHECK" "$FIX" "$FIX/ch99-test/prog.c"
 	[ "$status" -eq 1 ] || fail "expected status 1 for an unmarked copy, got $status: $output"
 	assert_output --partial 'ch99-test/prog.c:2: twice is defined outside a marked copy of canon/twice.c'
+}
+
+@test "canon: an inline EAI_* table (a case EAI_ outside a marked copy) is reported" {
+	fixture_tree
+	printf 'static int\nstatus(int rc)\n{\n\tswitch (rc) {\n\tcase EAI_AGAIN:\n\t\treturn 75;\n' >"$FIX/ch99-test/prog.c"
+	printf '\tdefault:\n\t\treturn 68;\n\t}\n}\n' >>"$FIX/ch99-test/prog.c"
+	run "$PYTHON" "$CHECK" "$FIX"
+	[ "$status" -eq 1 ] || fail "expected status 1 for an inline EAI_* table, got $status: $output"
+	assert_output --partial 'ch99-test/prog.c:5: "case EAI_" outside a marked copy of a canon'
+	assert_output --partial 'canon/gai_exit_status.c'
+}
+
+@test "canon: a case EAI_ inside a marked copy passes" {
+	fixture_tree
+	printf 'static int\nstatus(int rc)\n{\n\tswitch (rc) {\n\tcase EAI_AGAIN:\n\t\treturn 75;\n' >"$FIX/canon/table.c"
+	printf '\tdefault:\n\t\treturn 70;\n\t}\n}\n' >>"$FIX/canon/table.c"
+	{
+		printf '/* canon: table (see CONTRIBUTING.md) */\n'
+		cat "$FIX/canon/table.c"
+		printf '/* end canon: table */\n'
+	} >"$FIX/ch99-test/prog.c"
+	run "$PYTHON" "$CHECK" "$FIX"
+	assert_success
+	assert_output ''
+}
+
+@test "canon: an exception of NOT_YET that is no longer needed is reported (--unused)" {
+	local entry
+	entry=$("$PYTHON" -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import canon_check as c
+print(min(c.NOT_YET, default=""))' "$NETPROG_TOP/tests/lib")
+	[ -n "$entry" ] || skip "NOT_YET is empty: no exception left to go stale"
+	fixture_tree
+	mkdir -p "$FIX/$(dirname "$entry")"
+	printf 'static int\nother(void)\n{\n\treturn 0;\n}\n' >"$FIX/$entry"
+	run "$PYTHON" "$CHECK" --unused "$FIX"
+	[ "$status" -eq 1 ] || fail "expected status 1 for a stale exception of $entry, got $status: $output"
+	assert_output --partial "$entry: holds no \""
+	assert_output --partial 'outside a marked copy any more'
 }

@@ -86,3 +86,19 @@ RANGE=(--dhcp-range=192.0.2.50,192.0.2.50,255.255.255.0,1h --dhcp-option=option:
 	run -64 --separate-stderr client "$DHCP_DISCOVER" lo extra
 	run -64 --separate-stderr client "$DHCP_DISCOVER" "$(printf 'x%.0s' $(seq 20))"
 }
+
+@test "dhcp_discover: stdout a closed pipe is exit 74 with a message, not a death by SIGPIPE" {
+	# stdout is a pipe whose read end is closed before dhcp_discover starts, SIGPIPE at its
+	# default action (Python ignores it, and exec would pass that on): the offer's line fails.
+	export CLOSED_STDOUT_PY='import os, signal, sys
+r, w = os.pipe()
+os.close(r)
+os.dup2(w, 1)
+os.close(w)
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])'
+	dhcp_world "${RANGE[@]}" -- '"$PYTHON" -c "$CLOSED_STDOUT_PY" "$DHCP_DISCOVER" -w 2 dh1; echo "status $?"'
+	[ "$output" != "status 141" ] || fail "dhcp_discover died of SIGPIPE (141); stderr: '$stderr'"
+	[ "$output" = "status 74" ] || fail "expected status 74, got '$output'; stderr: '$stderr'"
+	[[ $stderr == *stdout* ]] || fail "exited 74, but the message does not name stdout: '$stderr'"
+}
