@@ -6,6 +6,7 @@
 load ../helper
 load ../lib/ch06_uniplex
 load ../lib/ours
+load ../lib/early_term
 program RECV_1_TCP ch06-uniplex/recv_1_tcp
 
 # wait_queued PORT N: the listening socket's accept queue (its Recv-Q in ss) holds N.
@@ -288,4 +289,8 @@ half_close() {
 	grep -q 'accept: Too many open files' "$SERVER_ERR" || fail "stderr does not name accept's failure: $(tail -c 500 "$SERVER_ERR")"
 	run grep -c '^Received from' "$SERVER_OUT"
 	[ "$output" = 0 ] || fail "a client was reported although accept failed: $(head -c 300 "$SERVER_OUT")"
+}
+
+@test "recv_1_tcp stops on a SIGTERM that comes just before it waits (no lost-signal window)" {
+	assert_stops_at_worst_moment "$RECV_1_TCP" PORT
 }

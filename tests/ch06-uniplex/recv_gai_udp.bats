@@ -5,6 +5,7 @@
 load ../helper
 load ../lib/ch06_uniplex
 load ../lib/ours
+load ../lib/early_term
 program RECV_GAI_UDP ch06-uniplex/recv_gai_udp
 
 # expect_datagram HOST SRCPORT DATAFILE: the server's whole output is the report of
@@ -203,4 +204,8 @@ sends_nuls() {
 	status=$(closed_stdout_status)
 	[ "$status" -eq 74 ] || fail "a datagram sent, stdout a closed pipe: expected exit 74, got $status (141 = SIGPIPE); stderr: $(cat "$SERVER_ERR")"
 	grep -q 'stdout' "$SERVER_ERR" || fail "no message naming stdout on stderr: $(cat "$SERVER_ERR")"
+}
+
+@test "recv_gai_udp stops on a SIGTERM that comes just before it waits (no lost-signal window)" {
+	assert_stops_at_worst_moment "$RECV_GAI_UDP" PORT
 }
