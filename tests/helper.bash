@@ -3,9 +3,10 @@
 #
 #   program VAR path        the binary under test: $VAR if set (grading), else ours
 #   free_port               a TCP+UDP port nobody uses, below the ephemeral range
-#   start_server P PORT CMD...  start CMD in the background (FD 3 closed, stdout
-#                           line-buffered to $SERVER_OUT, stderr to $SERVER_ERR),
-#                           then wait until PORT is bound for protocol P (tcp|udp)
+#   start_server P PORT CMD...  start CMD in the background (FD 3 closed, stdout to the
+#                           file $SERVER_OUT, block-buffered as when a student redirects
+#                           it: no stdbuf; stderr to $SERVER_ERR), then wait until PORT
+#                           is bound for protocol P (tcp|udp)
 #   start_bg CMD...         start any peer in the background; its PID in $BG_PID
 #   wait_listening P PORT [PID]   wait, with a deadline, until `ss` shows PORT bound
 #   wait_for_output TEXT [FILE]   wait until FILE (default $SERVER_OUT) contains TEXT
@@ -124,7 +125,8 @@ no_inet6_prefix() {
 			{ echo "cannot build tests/lib/no_inet6.c with ${CC:-cc}" >&2; return 1; }
 		mv -f "$so.$$" "$so"
 	fi
-	# Added to LD_PRELOAD when the command starts, so that start_server's stdbuf keeps its own.
+	# Added to LD_PRELOAD when the command starts, so that a preload already there (exercise.bash's
+	# child_deaths.so, a sanitizer's runtime) is kept.
 	NO_INET6=(sh -c 'LD_PRELOAD="$0${LD_PRELOAD:+:$LD_PRELOAD}" exec "$@"' "$so")
 }
 

@@ -156,3 +156,66 @@ program RECV_N_TCP ch07-multiplex/recv_n_tcp
 @test "recv_n_tcp: port 0 says 'listening on port N' on stderr" {
 	assert_says_listening tcp "$RECV_N_TCP"
 }
+
+# The flood test above cannot drive the fork server's parent into EMFILE: it closes
+# each connection once it has forked.  Here the parent's own limit is lowered, while
+# it runs, to its lowest free descriptor, so that its next accept fails with EMFILE.
+# The connection must then be refused (accepted and closed at once: the client sees
+# its end), not left queued while the parent polls a listening socket that stays
+# readable (a busy loop that also never serves the client).
+@test "recv_n_tcp: accept failing with EMFILE in the parent refuses the client, without a busy loop" {
+	local port n before after c
+	needs_tool prlimit util-linux
+	port=$(free_port)
+	start_server tcp "$port" "$RECV_N_TCP" "$port"
+	# One client served first: the server is in its loop, every descriptor of its own open.
+	run -0 peer tcp-send 127.0.0.1 "$port" first
+	wait_for_output ' (5 bytes)'
+	wait_children "$SERVER_PID" 0
+	n=0
+	while [ -e "/proc/$SERVER_PID/fd/$n" ]; do
+		n=$((n + 1))
+	done
+	prlimit --pid "$SERVER_PID" --nofile="$n":
+	start_py tcp-send 127.0.0.1 "$port" >"$BATS_TEST_TMPDIR/c.out" 2>"$BATS_TEST_TMPDIR/c.err"
+	c=$BG_PID
+	wait_lines '^[0-9]+$' 1 "$BATS_TEST_TMPDIR/c.out"
+	before=$(cpu_ticks "$SERVER_PID")
+	sleep 1	# a measuring window, not a synchronisation
+	after=$(cpu_ticks "$SERVER_PID")
+	((after - before < 25)) ||
+		fail "descriptor limit $n, one client: the server used $((after - before)) CPU ticks in 1 s (a busy loop; server $(server_state "$SERVER_PID"))"
+	wait_lines '^Refused (127\.0\.0\.1|\[::ffff:127\.0\.0\.1\]):[0-9]+: Too many open files$' 1 ||
+		fail "descriptor limit $n: no 'Refused ADDR:PORT: Too many open files' (server $(server_state "$SERVER_PID"))"
+	wait_exit "$c" ||
+		fail "descriptor limit $n: the client was neither served nor closed within ${NETPROG_TIMEOUT}s (left in the queue)"
+	grep -q 'EOF after 0 bytes' "$BATS_TEST_TMPDIR/c.out" || grep -q 'ConnectionResetError' "$BATS_TEST_TMPDIR/c.err" ||
+		fail "the refused client saw neither EOF nor a reset: $(cat "$BATS_TEST_TMPDIR/c.out" "$BATS_TEST_TMPDIR/c.err")"
+	kill -0 "$SERVER_PID"
+}
+
+# Chapter 5 says every server should set SO_REUSEADDR; the text's servers never do.
+# The end that closes first waits in TIME_WAIT (60 s on Linux): here the child, which
+# drops a silent client after -t 1.  Without the option, a restart on the port fails
+# with "Address already in use" for as long as that lasts.
+@test "recv_n_tcp: restarts at once on a port whose last connection is in TIME_WAIT" {
+	local port holder
+	port=$(free_port)
+	start_server tcp "$port" "$RECV_N_TCP" -t 1 "$port"
+	start_cpeer hold 127.0.0.1 "$port" 1 >"$BATS_TEST_TMPDIR/hold.out"
+	holder=$BG_PID
+	wait_lines '^Reset .*: Connection timed out$' 1
+	# The report comes before the child's close: wait until the client has the server's FIN.
+	kick_until USR1 "$holder" 'eof 1' "$BATS_TEST_TMPDIR/hold.out"
+	kill -TERM "$holder"
+	wait_exit "$holder"
+	kill -TERM "$SERVER_PID"
+	wait_exit "$SERVER_PID"
+	[ "$EXIT_STATUS" -eq 0 ]
+	run ss -Htan state time-wait "sport = :$port"
+	[ -n "$output" ] || fail "no connection of port $port is in TIME_WAIT: the test shows nothing"
+	start_server tcp "$port" "$RECV_N_TCP" "$port" ||
+		fail "a restart on port $port with its last connection in TIME_WAIT failed: $(cat "$SERVER_ERR")"
+	run -0 peer tcp-send 127.0.0.1 "$port" again
+	wait_for_output ' (5 bytes)'
+}

@@ -7,6 +7,8 @@
 #   # errata: the entry's heading, exactly as in ERRATA.md (without "### ")
 #   # breaks: what the edit reintroduces, in a few words
 #   # caught-by: an extended regex of test names of the program's own suite
+#   # edits: (optional) the module the sed script edits instead of the program,
+#   #        e.g. ch09-workers/worker_pool.c: PROGRAM is built unchanged and linked with it
 #
 # Each variant must change the source, compile with the course's flags, and fail at
 # least one of its caught-by tests, while our program passes them (so that "fails" is
@@ -46,11 +48,11 @@ suffix_of() {
 # build SRC OUT LOG PATH: compile SRC as the Makefile does (the course's flags, read from the
 # Makefile itself; chapter 9's programs link the pool module; <pthread.h> means -pthread).
 build() {
-	local src=$1 out=$2 log=$3 flags extra=()
+	local src=$1 out=$2 log=$3 module=${5:-$NETPROG_TOP/ch09-workers/worker_pool.c} flags extra=()
 	flags=$(printf 'errata-flags:\n\t@echo "$(CC) $(COURSE_FLAGS) $(CFLAGS)"\n' |
 		env -u MAKEFLAGS -u MFLAGS make -s --no-print-directory -C "$NETPROG_TOP" -f Makefile -f - errata-flags)
 	case $4 in
-	ch09-workers/*) extra+=("$NETPROG_TOP/ch09-workers/worker_pool.c" "-I$NETPROG_TOP/ch09-workers" -pthread) ;;
+	ch09-workers/*) extra+=("$module" "-I$NETPROG_TOP/ch09-workers" -pthread) ;;
 	# A chapter 10 module: a shared object for this interpreter, as the Makefile builds it.
 	ch10-*/*) extra+=("-I$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" -fPIC -shared) ;;
 	esac
@@ -73,7 +75,7 @@ run_caught() {
 }
 
 setup_file() {
-	local f name prog src dir jobs=()
+	local f name prog src target dir jobs=()
 	export LC_ALL=C
 	for f in "$FIXTURES"/*--*.sed; do
 		[ -e "$f" ] || continue
@@ -87,13 +89,21 @@ setup_file() {
 		printf '%s\n' "$src" >"$dir/src"
 		[ -n "$src" ] || continue
 		# setup_file runs under set -e: every status is caught, never fatal.
-		if sed -f "$f" "$NETPROG_TOP/$src" >"$dir/$prog.c" 2>"$dir/sed.err"; then
+		# The file the script edits: the program, or the module its "# edits:" line names.
+		target=$(header "$f" edits)
+		target=${target:-$src}
+		printf '%s\n' "$target" >"$dir/target"
+		if sed -f "$f" "$NETPROG_TOP/$target" >"$dir/$(basename "$target")" 2>"$dir/sed.err"; then
 			echo 0 >"$dir/sed.status"
 		else
 			echo $? >"$dir/sed.status"
 		fi
-		{ if build "$dir/$prog.c" "$dir/$prog$(suffix_of "$src")" "$dir/build.log" "$src"; then echo 0; else echo $?; fi \
-			>"$dir/build.status"; } &
+		if [ "$target" = "$src" ]; then
+			set -- "$dir/$prog.c" "$dir/$prog$(suffix_of "$src")" "$dir/build.log" "$src"
+		else
+			set -- "$NETPROG_TOP/$src" "$dir/$prog$(suffix_of "$src")" "$dir/build.log" "$src" "$dir/$(basename "$target")"
+		fi
+		{ if build "$@"; then echo 0; else echo $?; fi >"$dir/build.status"; } &
 		if [ ! -e "$BATS_FILE_TMPDIR/orig/$prog.status" ]; then
 			: >"$BATS_FILE_TMPDIR/orig/$prog.status"
 			{ if build "$NETPROG_TOP/$src" "$BATS_FILE_TMPDIR/orig/$prog$(suffix_of "$src")" "$BATS_FILE_TMPDIR/orig/$prog.log" "$src"
@@ -175,7 +185,7 @@ fixtures() {
 		if [ "$(cat "$d/sed.status")" != 0 ]; then
 			echo "$name: sed failed: $(cat "$d/sed.err")" >&2
 			bad=1
-		elif cmp -s "$NETPROG_TOP/$(cat "$d/src")" "$d/${name%%--*}.c"; then
+		elif cmp -s "$NETPROG_TOP/$(cat "$d/target")" "$d/$(basename "$(cat "$d/target")")"; then
 			echo "$name: the sed script changes nothing (the program moved on: update the fixture)" >&2
 			bad=1
 		elif [ "$(cat "$d/build.status")" != 0 ]; then

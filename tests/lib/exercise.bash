@@ -253,7 +253,8 @@ asan_build() {
 	fi
 	# Reports go to stderr, also from forked children; a report ends the process
 	# (exit 99) so that a memory error cannot go on to look like something else.
-	# verify_asan_link_order=0: start_server's stdbuf preloads its own library first.
+	# verify_asan_link_order=0: start_server preloads tests/lib/child_deaths.so, which then
+	# comes before ASan's runtime in the list of libraries.
 	export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=0
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 	export LSAN_OPTIONS=exitcode=99
