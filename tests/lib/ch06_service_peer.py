@@ -16,6 +16,15 @@ as fixed lines that the suites assert; an answer from a server is written raw, b
   tcp-send HOST PORT SIZE        send SIZE random bytes, half-close, read to the end;
                                  prints "sent S bytes, received B bytes, then EOF" (or
                                  "then reset").
+  tcp-drain HOST PORT SIZE       send SIZE random bytes and wait (the connection open, no
+                                 half-close) until the server has read them all: the Recv-Q
+                                 of its end, as `ss` shows it, is 0; prints "sent S bytes,
+                                 all read by the server, received B bytes" (what came back),
+                                 or what went wrong.  Whether the server reads, apart from
+                                 whether it closes.
+  tcp-slow HOST PORT DONEFILE    print "connected", send a byte every 50 ms until DONEFILE
+                                 exists, then wait as tcp-drain does; prints "slow: all
+                                 read" or "slow: N bytes unread".
   tcp-reset HOST PORT SIZE       send SIZE random bytes, then abort with a reset
                                  (SO_LINGER 0); prints "reset after S bytes".
   tcp-read HOST PORT [TEXT]      connect, send TEXT if given (no half-close), read to the
@@ -144,6 +153,68 @@ def tcp_send(host, port, size):
     data, how = read_to_end(sock)
     sock.close()
     print(f"sent {size} bytes, received {len(data)} bytes, then {how}")
+    return 0
+
+
+def unread_by_server(sock):
+    """What the server has not read of what SOCK sent: the Recv-Q of the server's end of
+    the connection, as `ss` shows it (None: that socket is gone)."""
+    mine, theirs = sock.getsockname()[1], sock.getpeername()[1]
+    lines = subprocess.run(["ss", "-Htna", f"sport = :{theirs} and dport = :{mine}"],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    return sum(int(line.split()[1]) for line in lines) if lines else None
+
+
+def wait_read_by_server(sock):
+    """0 once the server has read everything SOCK sent, else what it still holds unread
+    after TIMEOUT seconds."""
+    deadline = time.monotonic() + TIMEOUT
+    while unread := unread_by_server(sock):
+        if time.monotonic() > deadline:
+            return unread
+        time.sleep(0.02)
+    return 0
+
+
+def tcp_drain(host, port, size):
+    sock = tcp_connect(host, port)
+    data = os.urandom(size)
+    sent = 0
+    try:
+        while sent < size:
+            sent += sock.send(data[sent:sent + 65536])
+    except socket.timeout:
+        print(f"sent {sent} of {size} bytes: the server read nothing more for {TIMEOUT:g} s")
+        return 1
+    except OSError as e:
+        print(f"sent {sent} of {size} bytes, then {e.strerror or e}")
+        return 1
+    unread = wait_read_by_server(sock)
+    if unread:
+        print(f"sent {size} bytes, {unread} of them still unread by the server after {TIMEOUT:g} s")
+        return 1
+    sock.setblocking(False)
+    try:
+        back = len(sock.recv(65536))
+    except BlockingIOError:
+        back = 0
+    except OSError:
+        back = 0
+    sock.close()
+    print(f"sent {size} bytes, all read by the server, received {back} bytes")
+    return 0
+
+
+def tcp_slow(host, port, donefile):
+    sock = tcp_connect(host, port)
+    print("connected", flush=True)
+    end = time.monotonic() + 60
+    while not os.path.exists(donefile) and time.monotonic() < end:
+        sock.send(b"x")
+        time.sleep(0.05)
+    unread = wait_read_by_server(sock)
+    print("slow: all read" if not unread else f"slow: {unread} bytes unread", flush=True)
+    sock.close()
     return 0
 
 
@@ -287,6 +358,10 @@ def main():
         sizes = [int(s) for s in args[3:]]
         how = {"udp-ask": udp_ask, "udp-silent": udp_silent, "udp-count": udp_count}[args[0]]
         return how(args[1], int(args[2]), sizes)
+    if len(args) == 4 and args[0] == "tcp-drain":
+        return tcp_drain(args[1], int(args[2]), int(args[3]))
+    if len(args) == 4 and args[0] == "tcp-slow":
+        return tcp_slow(args[1], int(args[2]), args[3])
     if len(args) == 4 and args[0] in ("tcp-send", "tcp-reset"):
         return (tcp_send if args[0] == "tcp-send" else tcp_reset)(args[1], int(args[2]),
                                                                   int(args[3]))

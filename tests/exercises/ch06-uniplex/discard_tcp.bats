@@ -14,6 +14,17 @@ start_discard() {
 	start_server tcp "$port" "$@" "$port"
 }
 
+# read_all HOST SIZE: a client sends SIZE bytes (the connection left open) and the server
+# must read them all, and send nothing back: the proof that it serves, apart from whether
+# it closes (the Recv-Q of its end of the connection, read off `ss`, falls to 0).
+read_all() {
+	run peer tcp-drain "$1" "$port" "$2"
+	if [ "$status" -ne 0 ] || [ "$output" != "sent $2 bytes, all read by the server, received 0 bytes" ]; then
+		echo "a client ($1) sent $2 bytes, expected the server to read them all and send nothing, got: ${output:-nothing}" >&2
+		return 1
+	fi
+}
+
 # sent_all HOST SIZE: a client sends SIZE bytes and half-closes; the server must read them
 # all and close after it (a reset instead of EOF: it closed with data unread).
 sent_all() {
@@ -26,24 +37,29 @@ sent_all() {
 
 TEN_MIB=10485760
 
-@test "service: discard_tcp takes 10 MiB from a client and closes after it" {
+@test "service: discard_tcp reads all of 10 MiB from a client" {
 	start_discard "$DISCARD_TCP"
-	sent_all "$SERVED_HOST" "$TEN_MIB"
+	read_all "$SERVED_HOST" "$TEN_MIB"
 }
 
 @test "protocol: discard_tcp sends nothing back" {
 	start_discard "$DISCARD_TCP"
-	run -0 peer tcp-send "$SERVED_HOST" "$port" 100000
-	assert_output "sent 100000 bytes, received 0 bytes, then EOF"
+	run -0 peer tcp-drain "$SERVED_HOST" "$port" 100000
+	assert_output "sent 100000 bytes, all read by the server, received 0 bytes"
 }
 
-@test "families: discard_tcp serves IPv4 and IPv6 clients in turns, 10 MiB each, with nc" {
+@test "protocol: discard_tcp closes after a client that sends 10 MiB and half-closes" {
+	start_discard "$DISCARD_TCP"
+	for host in "${SERVED[@]}"; do
+		sent_all "$host" "$TEN_MIB"
+	done
+}
+
+@test "families: discard_tcp reads IPv4 and IPv6 clients in turns, 10 MiB each" {
 	needs_ipv6
 	start_discard "$DISCARD_TCP"
 	for host in ::1 127.0.0.1 ::1 127.0.0.1; do
-		# nc -N half-closes after its input and ends when the server closes.
-		run -0 --separate-stderr client sh -c 'head -c "$1" /dev/urandom | nc -N "$2" "$3"' \
-			sh "$TEN_MIB" "$host" "$port"
+		read_all "$host" "$TEN_MIB"
 	done
 }
 
@@ -54,7 +70,7 @@ TEN_MIB=10485760
 		wait_for_output connected "$BATS_TEST_TMPDIR/hold-$host"
 		# 10 MiB is far more than the kernel's buffers take: a server that serves one client
 		# at a time, still waiting for the silent one, never reads it and the send times out.
-		sent_all "$host" "$TEN_MIB"
+		read_all "$host" "$TEN_MIB"
 	done
 }
 
@@ -65,23 +81,14 @@ TEN_MIB=10485760
 		# (the test then creates the file "done"), so a server that serves one client at a
 		# time, busy with the slow one, never reads the other.
 		rm -f "$BATS_TEST_TMPDIR/done"
-		start_bg "$PYTHON" -c 'import os, socket, sys, time
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
-print("connected", flush=True)
-end = time.monotonic() + 60
-while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
-    s.send(b"x")
-    time.sleep(0.05)
-s.shutdown(socket.SHUT_WR)
-s.settimeout(10)
-print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$port" "$BATS_TEST_TMPDIR/done" >"$BATS_TEST_TMPDIR/slow"
+		start_bg "$CH06_PYTHON" "$PEER" tcp-slow "$host" "$port" "$BATS_TEST_TMPDIR/done" >"$BATS_TEST_TMPDIR/slow"
 		slow=$BG_PID
 		wait_for_output connected "$BATS_TEST_TMPDIR/slow"
-		sent_all "$host" "$TEN_MIB"
+		read_all "$host" "$TEN_MIB"
 		touch "$BATS_TEST_TMPDIR/done"
 		wait_exit "$slow"
-		if [ "$(tail -n 1 "$BATS_TEST_TMPDIR/slow")" != "slow: EOF" ]; then
-			echo "the slow client ($host) was not read to its end and closed (got: $(tail -n 1 "$BATS_TEST_TMPDIR/slow"))" >&2
+		if [ "$(tail -n 1 "$BATS_TEST_TMPDIR/slow")" != "slow: all read" ]; then
+			echo "the slow client ($host) was not read to its last byte (got: $(tail -n 1 "$BATS_TEST_TMPDIR/slow"))" >&2
 			return 1
 		fi
 	done
@@ -92,10 +99,10 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 	for host in "${SERVED[@]}"; do
 		run -0 peer tcp-reset "$host" "$port" 0
 		run -0 peer tcp-reset "$host" "$port" 1048576
-		# Binary garbage, NULs and all, is just more data to throw away.
-		run -0 --separate-stderr client sh -c 'head -c 65536 /dev/urandom | nc -N "$1" "$2"' \
-			sh "$host" "$port"
-		sent_all "$host" 1000
+		# Binary garbage, NULs and all (tcp-drain sends random bytes), is just more data to
+		# throw away; then an ordinary client.
+		read_all "$host" 65536
+		read_all "$host" 1000
 	done
 }
 
@@ -106,11 +113,42 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 	done
 }
 
+# busy_ticks PID...: the CPU time (user + system, clock ticks) of each PID and its children,
+# added up.  A fork server's work is in its children.
+busy_ticks() {
+	local pid total=0 s
+	for pid in "$@" $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		s=$(cat /proc/"$pid"/stat 2>/dev/null) || continue
+		s=${s##*) }
+		total=$((total + $(awk '{ print $12 + $13 }' <<<"$s")))
+	done
+	echo "$total"
+}
+
+@test "robustness: discard_tcp sits idle (no busy loop) once its clients have come and gone" {
+	local before after
+	start_discard "$DISCARD_TCP"
+	for host in "${SERVED[@]}"; do
+		read_all "$host" 1000
+		sent_all "$host" 0 || true	# whether it closes is the protocol tests' matter
+		run -0 peer tcp-reset "$host" "$port" 1000
+	done
+	# A second of nothing to do: a server that keeps polling a finished client's socket
+	# (always readable at end of stream) spends it on the CPU.
+	before=$(busy_ticks "$SERVER_PID")
+	sleep 1
+	after=$(busy_ticks "$SERVER_PID")
+	if ((after - before > 30)); then
+		echo "with no client left, the server (and its children) used $((after - before)) clock ticks of CPU in 1 s (of $(getconf CLK_TCK)): a busy loop" >&2
+		return 1
+	fi
+}
+
 @test "robustness: discard_tcp reads a client that connected while it was stopped (SIGSTOP, SIGCONT)" {
 	start_discard "$DISCARD_TCP"
 	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
-		start_bg peer tcp-send "$host" "$port" 1048576 >"$BATS_TEST_TMPDIR/sender"
+		start_bg peer tcp-drain "$host" "$port" 1048576 >"$BATS_TEST_TMPDIR/sender"
 		sender=$BG_PID
 		# The connection waits in the listen queue (Recv-Q of the listener) until the server runs.
 		# (One dual-stack socket or one a family: every listener counts.)
@@ -121,7 +159,7 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 		done
 		kill -CONT "$SERVER_PID"
 		wait_exit "$sender"
-		assert_equal "$(cat "$BATS_TEST_TMPDIR/sender")" "sent 1048576 bytes, received 0 bytes, then EOF"
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/sender")" "sent 1048576 bytes, all read by the server, received 0 bytes"
 	done
 }
 
@@ -129,9 +167,11 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 	asan_build DISCARD_TCP
 	start_discard "$ASAN_BIN"
 	for host in "${SERVED[@]}"; do
-		sent_all "$host" 1048576
+		# Each client closes once it is read: the end-of-stream path runs too.
+		read_all "$host" 1048576
 		run -0 peer tcp-reset "$host" "$port" 100000
-		sent_all "$host" 0
+		read_all "$host" 0
+		read_all "$host" 1000
 	done
 	kill -TERM "$SERVER_PID"
 	wait_exit "$SERVER_PID"
@@ -139,7 +179,7 @@ print("slow:", "EOF" if s.recv(1) == b"" else "data", flush=True)' "$host" "$por
 }
 
 @test "shutdown: discard_tcp exits 0 on SIGTERM" {
-	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-send HOST PORT 1000
+	assert_stops_on TERM tcp "$DISCARD_TCP" peer tcp-drain HOST PORT 1000
 }
 
 @test "shutdown: discard_tcp exits 0 on SIGINT" {
