@@ -16,7 +16,17 @@ peer() { client "$PYTHON" "$EX7_PEER" "$@"; }
 
 start_peer() { start_bg "$PYTHON" "$EX7_PEER" "$@" </dev/null; }
 
-fd_count() { local fds=(/proc/"$1"/fd/*); echo "${#fds[@]}"; }
+fd_count() {
+	# Less the dozen valgrind keeps at the top of the hard limit (make valgrind).
+	local hard fd n=0
+	hard=$(awk '/^Max open files/ { print $5 }' "/proc/$1/limits" 2>/dev/null)
+	[[ $hard =~ ^[0-9]+$ ]] || hard=1048576
+	for fd in /proc/"$1"/fd/*; do
+		fd=${fd##*/}
+		[[ $fd =~ ^[0-9]+$ ]] && ((fd < hard - 16)) && n=$((n + 1))
+	done
+	echo "$n"
+}
 
 wait_fds() {
 	local pid=$1 want=$2 n deadline=$((SECONDS + NETPROG_TIMEOUT))
