@@ -15,6 +15,17 @@ start_discard() {
 	start_server udp "$port" "${1:-$DISCARD_UDP}" "$port"
 }
 
+# send_datagrams HOST SIZE...: one datagram of random bytes of each SIZE to the server,
+# sent for sure before it returns (nc -u -w0 may give up before its stdin has come, on a
+# loaded machine), whether or not the server reads.
+send_datagrams() {
+	"$PYTHON" -c 'import os, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+    for size in sys.argv[3:]:
+        s.sendto(os.urandom(int(size)), (host, port))' "$1" "$port" "${@:2}"
+}
+
 # reads_from HOST: datagrams of 0 to 65507 bytes sent to the server from HOST while it is
 # stopped wait in one of its sockets (proof that one receives from HOST's family: an
 # IPv6-only socket never sees 127.0.0.1), and are read once it runs again; then the
@@ -22,11 +33,7 @@ start_discard() {
 reads_from() {
 	kill -STOP "$SERVER_PID"
 	# 1472: the largest that fits an Ethernet frame over IPv4; 65507: the largest IPv4 allows.
-	"$PYTHON" -c 'import os, socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
-    for size in 0, 1, 512, 1472, 65507:
-        s.sendto(os.urandom(size), (host, port))' "$1" "$port"
+	send_datagrams "$1" 0 1 512 1472 65507
 	wait_udp_queue "$port" busy
 	kill -CONT "$SERVER_PID"
 	wait_udp_queue "$port" empty
@@ -71,7 +78,7 @@ with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SO
 	start_discard
 	for host in "${SERVED[@]}"; do
 		kill -STOP "$SERVER_PID"
-		echo stopped | client nc -u -w0 "$host" "$port"
+		send_datagrams "$host" 7
 		# The datagram waits in the socket until the server runs again, then is read.
 		wait_udp_queue "$port" busy
 		kill -CONT "$SERVER_PID"
