@@ -103,14 +103,20 @@ $output"
 }
 
 @test "canon: an exception of NOT_YET that is no longer needed is reported (--unused)" {
-	local entry
+	local entry check=$CHECK
 	entry=$("$PYTHON" -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import canon_check as c
 print(min(c.NOT_YET, default=""))' "$NETPROG_TOP/tests/lib")
-	[ -n "$entry" ] || skip "NOT_YET is empty: no exception left to go stale"
+	if [ -z "$entry" ]; then
+		# NOT_YET is empty today: a copy of the checker with one exception of its own.
+		entry=ch06-uniplex/not_yet.c
+		check=$BATS_TEST_TMPDIR/canon_check.py
+		sed "s|^NOT_YET = {}\$|NOT_YET = {'$entry': {'parse_port'}}|" "$CHECK" >"$check"
+		grep -q "^NOT_YET = {'$entry'" "$check" || fail "could not give the checker an exception of its own"
+	fi
 	fixture_tree
 	mkdir -p "$FIX/$(dirname "$entry")"
 	printf 'static int\nother(void)\n{\n\treturn 0;\n}\n' >"$FIX/$entry"
-	run "$PYTHON" "$CHECK" --unused "$FIX"
+	run "$PYTHON" "$check" --unused "$FIX"
 	[ "$status" -eq 1 ] || fail "expected status 1 for a stale exception of $entry, got $status: $output"
 	assert_output --partial "$entry: holds no \""
 	assert_output --partial 'outside a marked copy any more'
